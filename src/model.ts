@@ -152,6 +152,8 @@ export interface PartSummary {
   installDir: string;
   built: boolean;
   entries: number;
+  /** 1-based line of the part's key in the project file. */
+  line?: number;
 }
 
 export interface Report {
@@ -162,3 +164,37 @@ export interface Report {
   warnings: ScanWarning[];
   stats: { entries: number; sharedPaths: number; hashedFiles: number; hashedBytes: number; durationMs: number };
 }
+
+/** Progress events the scanner and classifier emit; the CLI decides whether to show them. */
+export interface ProgressEvent {
+  phase: 'loading' | 'walking' | 'comparing' | 'classifying' | 'planning' | 'applying';
+  done: number;
+  total?: number;
+  /** Bytes hashed so far, for the comparing phase. */
+  bytes?: number;
+}
+export type ProgressSink = (e: ProgressEvent) => void;
+
+/**
+ * Stable rule ids. Each has `src/classify/rules/<id>.ts` (or `src/integrity/rules/<id>.ts` for the
+ * environment rules), `docs/rules/<id>.md` and `test/.../rules/<id>.test.ts`.
+ */
+export const RULE_IDS = [
+  // Same-path collisions, most specific first.
+  'python-bytecode',
+  'pip-record',
+  'venv-scaffolding',
+  'build-path',
+  'symlink',
+  'file-type',
+  'permissions',
+  'contents',
+  // Environment integrity (no same-path collision needed).
+  'version-skew',
+  'module-shadowing',
+  'extension-abi',
+  'bytecode-interpreter',
+  'broken-link',
+  'usrmerge',
+] as const;
+export type RuleId = (typeof RULE_IDS)[number];
