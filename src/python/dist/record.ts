@@ -1,0 +1,183 @@
+/**
+ * RECORD files of installed distributions: one CSV row `path,algorithm=digest,size` per installed file.
+ * https://packaging.python.org/en/latest/specifications/recording-installed-packages/#the-record-file
+ *
+ * pip reads and writes them with Python's `csv` module (`csv.writer(f)` on a file opened with
+ * `newline=""`): default dialect, QUOTE_MINIMAL, `\r\n` line terminator. Other installers (uv, installer)
+ * write `\n`, so the parser keeps whatever the file uses and the serialiser takes it as an argument.
+ */
+import { posix } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { stringify } from 'csv-stringify/sync';
+import { FormatError } from '../../errors.js';
+import { sha256RecordDigest } from '../../util/hash.js';
+
+export type LineEnding = '\r\n' | '\n' | '\r';
+
+export interface RecordRow {
+  /** As written: relative to the site-packages dir holding the .dist-info (may start with `../`). */
+  path: string;
+  /** `sha256`; absent when the hash field is empty (pyc files, RECORD itself). */
+  algorithm?: string;
+  /** urlsafe base64 without padding, as written. */
+  digest?: string;
+  /** Absent when the size field is empty. */
+  size?: number;
+  /** The row's exact text including its line ending, for byte-exact rewriting; absent on rows made here. */
+  raw?: string;
+}
+
+/** The line ending of the first row (`\n` when the text has none). */
+export function detectLineEnding(text: string): LineEnding {
+  const lf = text.indexOf('\n');
+  if (lf > 0 && text[lf - 1] === '\r') return '\r\n';
+  if (lf >= 0) return '\n';
+  return text.includes('\r') ? '\r' : '\n';
+}
+
+const RECORD = 'RECORD';
+
+function rowFromFields(fields: string[], where: string, raw: string): RecordRow {
+  if (fields.length !== 3) throw new FormatError(RECORD, `expected 3 fields, found ${fields.length}`, where);
+  const [path, hash, size] = fields as [string, string, string];
+  if (path === '') throw new FormatError(RECORD, 'empty path', where);
+  const row: RecordRow = { path, raw };
+  if (hash !== '') {
+    const eq = hash.indexOf('=');
+    if (eq <= 0) throw new FormatError(RECORD, `hash field "${hash}" is not algorithm=digest`, where);
+    row.algorithm = hash.slice(0, eq);
+    row.digest = hash.slice(eq + 1);
+  }
+  if (size !== '') {
+    // Only canonical decimal sizes, so that serialising gives the same bytes back.
+    if (!/^(0|[1-9][0-9]{0,15})$/.test(size)) throw new FormatError(RECORD, `size "${size}" is not a number`, where);
+    row.size = Number(size);
+  }
+  return row;
+}
+
+/** Parses RECORD text. Blank lines are skipped; anything that is not a 3-field row is a FormatError. */
+export function parseRecord(text: string): RecordRow[] {
+  const buf = Buffer.from(text, 'utf8');
+  let parsed: { record: string[]; info: { bytes: number; lines: number } }[];
+  try {
+    parsed = parse(buf, {
+      record_delimiter: detectLineEnding(text),
+      relax_quotes: true,
+      relax_column_count: true,
+      skip_empty_lines: true,
+      info: true,
+    }) as unknown as typeof parsed;
+  } catch (e) {
+    throw new FormatError(RECORD, e instanceof Error ? e.message : String(e));
+  }
+  let offset = 0;
+  return parsed.map(({ record, info }) => {
+    // csv-parse's own `raw` drops part of a `\r\n` terminator, so slice the input by byte offsets instead.
+    const raw = buf.subarray(offset, info.bytes).toString('utf8');
+    offset = info.bytes;
+    return rowFromFields(record, `line ${info.lines}`, raw);
+  });
+}
+
+function fields(row: RecordRow): [string, string, string] {
+  const hash = row.algorithm !== undefined ? `${row.algorithm}=${row.digest ?? ''}` : '';
+  return [row.path, hash, row.size !== undefined ? String(row.size) : ''];
+}
+
+/** Serialises rows exactly as pip's `csv.writer` would (QUOTE_MINIMAL, `"` doubled), one terminator per row. */
+export function serializeRecord(rows: readonly RecordRow[], lineEnding: LineEnding = '\r\n'): string {
+  if (rows.length === 0) return '';
+  return stringify(rows.map(fields), { record_delimiter: lineEnding, quote: '"', escape: '"', eof: true });
+}
+
+/** Rows whose hash and size RECORD leaves empty: bytecode (pip never hashes it) and RECORD itself. */
+export function isUnhashedRow(path: string): boolean {
+  return path.endsWith('.pyc') || /(^|\/)[^/]+\.dist-info\/RECORD$/.test(path);
+}
+
+export interface RegenerateOptions {
+  /** The site-packages dir holding the .dist-info, relative to the install dir (`lib/python3.11/site-packages`). */
+  sitePackagesDir: string;
+}
+
+export interface RegenerateResult {
+  rows: RecordRow[];
+  /** Install-relative paths whose row got a new hash or size. */
+  changed: string[];
+  /** Install-relative paths of rows whose file is gone (row kept as it was). */
+  missing: string[];
+  /** Row paths (as written) that resolve outside the install dir or are absolute (row kept as it was). */
+  escaping: string[];
+}
+
+/** The install-relative path of a RECORD row, or undefined when it leaves the install dir. */
+export function resolveRecordPath(sitePackagesDir: string, rowPath: string): string | undefined {
+  if (rowPath.startsWith('/')) return undefined;
+  const p = posix.normalize(posix.join(sitePackagesDir, rowPath));
+  if (p === '..' || p.startsWith('../') || p.startsWith('/') || p === '.') return undefined;
+  return p;
+}
+
+/**
+ * Recomputes `sha256=<digest>,<size>` for each hashed row from the files as they are now (after the
+ * python plugin's shebang rewrite, for instance). Order is kept; `.pyc` rows and RECORD's own row stay
+ * unhashed, as pip writes them. `lookup` gets install-relative paths.
+ */
+export function regenerateRecord(
+  rows: readonly RecordRow[],
+  lookup: (installRelPath: string) => Uint8Array | 'missing',
+  options: RegenerateOptions,
+): RegenerateResult {
+  const out: RegenerateResult = { rows: [], changed: [], missing: [], escaping: [] };
+  for (const row of rows) {
+    const rel = resolveRecordPath(options.sitePackagesDir, row.path);
+    if (rel === undefined) {
+      out.escaping.push(row.path);
+      out.rows.push(row);
+      continue;
+    }
+    if (isUnhashedRow(row.path) && row.algorithm === undefined) {
+      out.rows.push(row);
+      continue;
+    }
+    const bytes = lookup(rel);
+    if (bytes === 'missing') {
+      out.missing.push(rel);
+      out.rows.push(row);
+      continue;
+    }
+    const digest = sha256RecordDigest(bytes);
+    if (row.algorithm === 'sha256' && row.digest === digest && row.size === bytes.length) {
+      out.rows.push(row);
+      continue;
+    }
+    out.changed.push(rel);
+    out.rows.push({ path: row.path, algorithm: 'sha256', digest, size: bytes.length });
+  }
+  return out;
+}
+
+export interface RecordRowDiff {
+  path: string;
+  a?: RecordRow;
+  b?: RecordRow;
+}
+
+const sameRow = (x: RecordRow, y: RecordRow): boolean =>
+  x.algorithm === y.algorithm && x.digest === y.digest && x.size === y.size;
+
+/** Rows that differ between two RECORDs, paired by path: in one only, or with another hash or size. */
+export function diffRecords(a: readonly RecordRow[], b: readonly RecordRow[]): RecordRowDiff[] {
+  const inB = new Map(b.map((r) => [r.path, r]));
+  const out: RecordRowDiff[] = [];
+  const seen = new Set<string>();
+  for (const ra of a) {
+    seen.add(ra.path);
+    const rb = inB.get(ra.path);
+    if (!rb) out.push({ path: ra.path, a: ra });
+    else if (!sameRow(ra, rb)) out.push({ path: ra.path, a: ra, b: rb });
+  }
+  for (const rb of b) if (!seen.has(rb.path)) out.push({ path: rb.path, b: rb });
+  return out;
+}
