@@ -1,0 +1,117 @@
+/**
+ * Classification: every colliding pair at every path goes through the rule registry; a path's verdict
+ * is its worst pair's. A rule that throws (a corrupt file, a vanished file) gives an explained
+ * real/unknown verdict for that pair instead of aborting the scan.
+ */
+import type { Collision, Finding, PairVerdict, PartName, ProgressSink, RelPath } from '../model.js';
+import { RULES, ruleById } from './registry.js';
+import { formatMessage, type FileSource, type PairContext, type Rule, type RuleVerdict } from './types.js';
+
+export interface ClassifyOptions {
+  rules?: readonly Rule[];
+  progress?: ProgressSink;
+}
+
+const RANK = { identical: 0, benign: 1, real: 2 } as const;
+
+export async function classifyPair(
+  source: FileSource,
+  path: string,
+  a: PartName,
+  b: PartName,
+  kind: PairContext['kind'],
+  rules: readonly Rule[] = RULES,
+  depth = 0,
+): Promise<PairVerdict> {
+  const ea = source.entry(a, path);
+  const eb = source.entry(b, path);
+  if (!ea || !eb) {
+    return { parts: [a, b], verdict: 'real', rule: 'contents', messageId: 'unknown', args: { detail: 'path vanished during the scan' }, unknown: true, evidence: {} };
+  }
+  const ctx: PairContext = {
+    path: path as RelPath,
+    a: { part: a, entry: ea },
+    b: { part: b, entry: eb },
+    kind,
+    source,
+    // RECORD asks about the files its rows name; one level of nesting is all it needs.
+    classifyPath: async (other) => {
+      if (depth > 0) return undefined;
+      const oa = source.entry(a, other);
+      const ob = source.entry(b, other);
+      if (!oa || !ob) return undefined;
+      const kindOf: PairContext['kind'] =
+        oa.type === 'symlink' && ob.type === 'symlink' ? 'symlink' : oa.type !== ob.type ? 'type' : 'contents';
+      const v = await classifyPair(source, other, a, b, kindOf, rules, depth + 1);
+      return { verdict: v.verdict, messageId: v.messageId, args: v.args, evidence: v.evidence, unknown: v.unknown };
+    },
+  };
+  for (const rule of rules) {
+    if (!rule.applies(ctx)) continue;
+    let v: RuleVerdict | undefined;
+    try {
+      v = await rule.classify(ctx);
+    } catch (e) {
+      return {
+        parts: [a, b],
+        verdict: 'real',
+        rule: rule.id,
+        messageId: 'error',
+        args: { detail: (e as Error).message },
+        unknown: true,
+        evidence: { error: (e as Error).message },
+      };
+    }
+    if (v) return { parts: [a, b], rule: rule.id, ...v };
+  }
+  return { parts: [a, b], verdict: 'real', rule: 'contents', messageId: 'unknown', args: { detail: 'no rule applies' }, unknown: true, evidence: {} };
+}
+
+export function renderReason(v: Pick<PairVerdict, 'rule' | 'messageId' | 'args'>): string {
+  const rule = ruleById(v.rule);
+  if (!rule) return v.messageId;
+  if (v.messageId === 'error') return `could not be classified (${String(v.args.detail)})`;
+  if (v.messageId === 'unknown' && !(v.messageId in rule.messages)) return `no rule could decide: ${String(v.args.detail)}`;
+  return formatMessage(rule, v.messageId, v.args);
+}
+
+export async function classify(source: FileSource, collisions: Collision[], opts: ClassifyOptions = {}): Promise<Finding[]> {
+  const rules = opts.rules ?? RULES;
+  const findings: Finding[] = [];
+  let done = 0;
+  for (const c of collisions) {
+    const verdicts: PairVerdict[] = [];
+    for (const pair of c.pairs) {
+      verdicts.push(await classifyPair(source, c.path, pair.parts[0], pair.parts[1], pair.kind, rules));
+    }
+    let worst = verdicts[0] as PairVerdict;
+    for (const v of verdicts) if (RANK[v.verdict] > RANK[worst.verdict]) worst = v;
+    const kinds = c.pairs.map((p) => p.kind);
+    const finding: Finding = {
+      path: c.path,
+      parts: c.parts,
+      pairs: c.pairs.map((p) => p.parts),
+      kind: c.pairs.find((p) => p === c.pairs[verdicts.indexOf(worst)])?.kind ?? kinds[0] ?? 'contents',
+      // A rule that found the pair identical after all (cannot happen for a collision) would still be a finding.
+      verdict: worst.verdict === 'identical' ? 'benign' : worst.verdict,
+      rule: worst.rule,
+      messageId: worst.messageId,
+      reason: renderReason(worst),
+      args: worst.args,
+      evidence: worst.evidence,
+    };
+    if (worst.unknown) finding.unknown = true;
+    if (verdicts.length > 1) {
+      // The JSON contract (docs/json.md) puts per-pair verdicts in the evidence.
+      finding.evidence = {
+        ...worst.evidence,
+        pairs: verdicts.map((v) => ({ parts: v.parts, verdict: v.verdict, rule: v.rule, reason: renderReason(v) })),
+      };
+    }
+    findings.push(finding);
+    done++;
+    if (done % 100 === 0) opts.progress?.({ phase: 'classifying', done, total: collisions.length });
+  }
+  opts.progress?.({ phase: 'classifying', done, total: collisions.length });
+  return findings;
+}

@@ -1,0 +1,62 @@
+/**
+ * The fallback: two regular files that differ and that no specific rule explained. Always real, with
+ * the evidence a person needs to decide: sizes, the first differing byte, and the Python distribution
+ * (with both versions) the file belongs to.
+ */
+import { distributionOf } from '../dist-info.js';
+import type { Rule, RuleVerdict } from '../types.js';
+
+/** Past this size the first differing offset is not worth reading for (evidence only). */
+const MAX_DIFF_READ = 16 * 1024 * 1024;
+
+export function firstDifference(a: Uint8Array, b: Uint8Array): number | undefined {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return i;
+  return a.length === b.length ? undefined : n;
+}
+
+export const contentsRule: Rule = {
+  id: 'contents',
+  description: 'Files that differ in a way no other rule explains: real, with sizes, offset and distribution versions.',
+  messages: {
+    versions: '{dist} {versionA} in {partA} vs {versionB} in {partB}',
+    differs: 'contents differ and no rule explains why ({sizeA} vs {sizeB} bytes, first difference at byte {offset})',
+    unknown: 'no rule could decide: {detail}',
+  },
+  applies: () => true,
+  async classify(ctx): Promise<RuleVerdict> {
+    const { a, b } = ctx;
+    const evidence: Record<string, unknown> = { sizeA: a.entry.size, sizeB: b.entry.size, typeA: a.entry.type, typeB: b.entry.type };
+    if (a.entry.type !== 'file' || b.entry.type !== 'file') {
+      return { verdict: 'real', unknown: true, messageId: 'unknown', args: { detail: `${a.entry.type} vs ${b.entry.type}` }, evidence };
+    }
+    let offset: number | undefined;
+    if (a.entry.size <= MAX_DIFF_READ && b.entry.size <= MAX_DIFF_READ) {
+      try {
+        const [ba, bb] = await Promise.all([ctx.source.read(a.part, ctx.path), ctx.source.read(b.part, ctx.path)]);
+        offset = firstDifference(ba, bb);
+        evidence.firstDifferentByte = offset;
+      } catch (e) {
+        evidence.readError = (e as Error).message;
+      }
+    }
+    const [oa, ob] = await Promise.all([distributionOf(ctx.source, a.part, ctx.path), distributionOf(ctx.source, b.part, ctx.path)]);
+    if (oa) evidence.distributionA = oa;
+    if (ob) evidence.distributionB = ob;
+    if (oa && ob && oa.version !== ob.version) {
+      return {
+        verdict: 'real',
+        messageId: 'versions',
+        args: { dist: oa.name, versionA: oa.version, versionB: ob.version, partA: a.part, partB: b.part },
+        evidence,
+      };
+    }
+    return {
+      verdict: 'real',
+      unknown: true,
+      messageId: 'differs',
+      args: { sizeA: a.entry.size, sizeB: b.entry.size, offset: offset ?? '?' },
+      evidence,
+    };
+  },
+};

@@ -1,0 +1,90 @@
+/**
+ * `*.dist-info/RECORD`: pip hashes each installed file, including `bin/` scripts whose shebang still
+ * names the part's venv — before the python plugin rewrites it (staging.md §4). Benign when every row
+ * that differs belongs to a file that is identical in both parts, or itself benign; real when the rows
+ * name different files or a file whose difference is real.
+ */
+import { posix } from 'node:path';
+import { parseRecord, type RecordRow } from '../../python/dist/record.js';
+import type { PartName } from '../../model.js';
+import type { Rule, RuleVerdict } from '../types.js';
+
+const decoder = new TextDecoder('utf-8', { fatal: false });
+
+/** Rows shown in evidence; a RECORD can have thousands. */
+const MAX_ROWS_SHOWN = 20;
+
+export const pipRecordRule: Rule = {
+  id: 'pip-record',
+  description: 'pip RECORD files whose differing rows all belong to files that are identical or benign.',
+  messages: {
+    benign: '{rows} differing row(s), all for files that are identical or benign ({files})',
+    order: 'same rows in a different order',
+    fileSets: 'the distributions list different files ({onlyA} only in {partA}, {onlyB} only in {partB})',
+    realFile: 'row for {file} differs and that file is a real conflict',
+    corrupt: 'RECORD cannot be parsed: {detail}',
+  },
+  applies: (ctx) => ctx.kind === 'contents' && /\.dist-info\/RECORD$/.test(ctx.path) && ctx.a.entry.type === 'file' && ctx.b.entry.type === 'file',
+  async classify(ctx): Promise<RuleVerdict> {
+    let rowsA: RecordRow[];
+    let rowsB: RecordRow[];
+    try {
+      const read = async (part: PartName): Promise<RecordRow[]> => parseRecord(decoder.decode(await ctx.source.read(part, ctx.path)));
+      [rowsA, rowsB] = await Promise.all([read(ctx.a.part), read(ctx.b.part)]);
+    } catch (e) {
+      return { verdict: 'real', unknown: true, messageId: 'corrupt', args: { detail: (e as Error).message }, evidence: {} };
+    }
+    const site = posix.dirname(posix.dirname(ctx.path));
+    const key = (r: { path: string; algorithm?: string; digest?: string; size?: number }): string =>
+      `${r.algorithm ?? ''}=${r.digest ?? ''},${r.size ?? ''}`;
+    const mapA = new Map(rowsA.map((r) => [r.path, key(r)]));
+    const mapB = new Map(rowsB.map((r) => [r.path, key(r)]));
+    const onlyA = [...mapA.keys()].filter((p) => !mapB.has(p));
+    const onlyB = [...mapB.keys()].filter((p) => !mapA.has(p));
+    if (onlyA.length > 0 || onlyB.length > 0) {
+      return {
+        verdict: 'real',
+        messageId: 'fileSets',
+        args: { onlyA: onlyA.length, onlyB: onlyB.length, partA: ctx.a.part, partB: ctx.b.part },
+        evidence: { onlyA: onlyA.slice(0, MAX_ROWS_SHOWN), onlyB: onlyB.slice(0, MAX_ROWS_SHOWN) },
+      };
+    }
+    const differing = [...mapA].filter(([p, k]) => mapB.get(p) !== k).map(([p]) => p);
+    if (differing.length === 0) {
+      return { verdict: 'benign', messageId: 'order', args: {}, evidence: { rows: rowsA.length } };
+    }
+    const judged: { row: string; file: string; verdict: string; rule?: string }[] = [];
+    for (const row of differing) {
+      const file = posix.normalize(`${site}/${row}`);
+      const ea = ctx.source.entry(ctx.a.part, file);
+      const eb = ctx.source.entry(ctx.b.part, file);
+      let verdict: string;
+      let rule: string | undefined;
+      if (!ea || !eb) {
+        verdict = 'missing';
+      } else if (ea.type === 'file' && eb.type === 'file' && ea.size === eb.size &&
+        (await ctx.source.digest(ctx.a.part, file)) === (await ctx.source.digest(ctx.b.part, file))) {
+        verdict = 'identical';
+      } else {
+        const v = await ctx.classifyPath(file);
+        verdict = v?.verdict ?? 'real';
+        rule = v ? undefined : 'unclassified';
+      }
+      judged.push({ row, file, verdict, ...(rule ? { rule } : {}) });
+      if (verdict !== 'identical' && verdict !== 'benign') {
+        return {
+          verdict: 'real',
+          messageId: 'realFile',
+          args: { file },
+          evidence: { differingRows: judged.slice(0, MAX_ROWS_SHOWN), differingRowCount: differing.length },
+        };
+      }
+    }
+    return {
+      verdict: 'benign',
+      messageId: 'benign',
+      args: { rows: differing.length, files: differing.slice(0, 3).join(', ') + (differing.length > 3 ? ', …' : '') },
+      evidence: { differingRows: judged.slice(0, MAX_ROWS_SHOWN), differingRowCount: differing.length },
+    };
+  },
+};

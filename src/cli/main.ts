@@ -1,0 +1,152 @@
+/**
+ * The command line. The only module (with bin/) that touches `process`, the terminal and `ora`.
+ * `main(argv)` returns the exit code: 0 no real conflict, 1 real conflict (or any with
+ * `--fail-on benign`), 2 usage, configuration or I/O error — one line on stderr, never a stack trace.
+ */
+import { writeFileSync } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
+import { isStagefixError, UsageError } from '../errors.js';
+import type { Report } from '../model.js';
+import { renderJson } from '../report/json.js';
+import { renderText } from '../report/text.js';
+import { analyse, selectProject } from '../run.js';
+
+export interface Io {
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}
+
+const defaultIo = (): Io => ({ stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() });
+
+interface ScanFlags {
+  partsDir?: string;
+  part?: string[];
+  format?: string[];
+  verbose?: boolean;
+  quiet?: boolean;
+  color?: boolean;
+  failOn?: 'real' | 'benign';
+}
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+function useColor(io: Io, stream: NodeJS.WriteStream, flag: boolean | undefined): boolean {
+  if (flag === false) return false;
+  // https://no-color.org: any non-empty NO_COLOR disables colour.
+  if (io.env.NO_COLOR !== undefined && io.env.NO_COLOR !== '') return false;
+  if (io.env.FORCE_COLOR !== undefined && io.env.FORCE_COLOR !== '0') return true;
+  return stream.isTTY === true;
+}
+
+interface FormatSpec {
+  format: string;
+  file?: string;
+}
+
+const FORMATS = ['text', 'json'] as const;
+
+function parseFormats(specs: string[] | undefined): FormatSpec[] {
+  const list = specs && specs.length > 0 ? specs : ['text'];
+  const out = list.map((s): FormatSpec => {
+    const eq = s.indexOf('=');
+    const format = eq < 0 ? s : s.slice(0, eq);
+    if (!(FORMATS as readonly string[]).includes(format)) {
+      throw new UsageError(`unknown format ${JSON.stringify(format)} (known: ${FORMATS.join(', ')})`);
+    }
+    return eq < 0 ? { format } : { format, file: s.slice(eq + 1) };
+  });
+  if (out.filter((f) => f.file === undefined).length > 1) throw new UsageError('at most one --format may go to stdout; give the others a file: --format json=out.json');
+  return out;
+}
+
+function render(report: Report, spec: FormatSpec, color: boolean, flags: ScanFlags): string {
+  switch (spec.format) {
+    case 'json':
+      return renderJson(report);
+    default:
+      return renderText(report, { color, verbose: flags.verbose === true });
+  }
+}
+
+export function exitCodeFor(report: Report, failOn: 'real' | 'benign'): 0 | 1 {
+  const failing = report.findings.filter((f) => !f.accepted && (failOn === 'benign' || f.verdict === 'real'));
+  return failing.length > 0 ? 1 : 0;
+}
+
+async function runScan(io: Io, projectArg: string | undefined, flags: ScanFlags, mode: 'report' | 'check'): Promise<number> {
+  const formats = parseFormats(flags.format);
+  const project = selectProject({
+    ...(projectArg !== undefined ? { project: projectArg } : {}),
+    ...(flags.partsDir !== undefined ? { partsDir: flags.partsDir } : {}),
+    ...(flags.part !== undefined ? { parts: flags.part } : {}),
+    cwd: io.cwd,
+  });
+  const { report } = await analyse(project);
+  for (const spec of formats) {
+    const text = render(report, spec, spec.file === undefined && useColor(io, io.stdout, flags.color), flags);
+    if (spec.file !== undefined) writeFileSync(spec.file, text);
+    else io.stdout.write(text);
+  }
+  if (mode === 'report') {
+    // `report` informs; only `check` gates. Both fail on errors (exit 2, below).
+    return 0;
+  }
+  return exitCodeFor(report, flags.failOn ?? 'real');
+}
+
+function scanCommand(program: Command, name: 'report' | 'check', description: string, io: Io, result: { code: number }): void {
+  const cmd = program
+    .command(name)
+    .description(description)
+    .argument('[project]', 'project dir or project file (snapcraft.yaml, rockcraft.yaml, charmcraft.yaml)')
+    .option('--parts-dir <dir>', 'where the parts are built (default: PROJECT/parts)')
+    .option('--part <name=dir>', 'name a part directly, without a project file (repeatable)', collect)
+    .option('--format <format[=file]>', `output format, optionally to a file (repeatable): ${FORMATS.join(', ')}`, collect)
+    .option('-v, --verbose', 'list benign conflicts and all warnings too')
+    .option('-q, --quiet', 'no progress display')
+    .option('--no-color', 'never colour the output');
+  if (name === 'check') {
+    cmd.addOption(new Option('--fail-on <verdict>', 'fail on real conflicts only, or on any conflict').choices(['real', 'benign']).default('real'));
+  }
+  cmd.action(async (projectArg: string | undefined, flags: ScanFlags) => {
+    result.code = await runScan(io, projectArg, flags, name);
+  });
+}
+
+export async function main(argv: string[], io: Io = defaultIo()): Promise<number> {
+  const result = { code: 0 };
+  const program = new Command('stagefix')
+    .description('Find, explain and fix staging conflicts between craft parts.')
+    .version('0.1.0')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+    })
+    .showSuggestionAfterError(true);
+  scanCommand(program, 'report', 'report every staging conflict between every pair of parts', io, result);
+  scanCommand(program, 'check', 'like report, with an exit code for CI: 0 clean, 1 real conflicts, 2 errors', io, result);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return result.code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // --help and --version exit 0; usage errors were already printed by commander.
+      return e.exitCode === 0 ? 0 : 2;
+    }
+    if (isStagefixError(e)) {
+      io.stderr.write(`stagefix: ${e.message}\n`);
+      return 2;
+    }
+    const err = e as NodeJS.ErrnoException;
+    if (err && typeof err.code === 'string' && typeof err.path === 'string') {
+      io.stderr.write(`stagefix: ${err.path}: ${err.code}\n`);
+      return 2;
+    }
+    io.stderr.write(`stagefix: internal error: ${err?.message ?? String(e)} (please report this; set STAGEFIX_DEBUG=1 for details)\n`);
+    if (io.env.STAGEFIX_DEBUG) io.stderr.write(`${err?.stack ?? ''}\n`);
+    return 2;
+  }
+}

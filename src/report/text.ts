@@ -1,0 +1,70 @@
+/**
+ * The terminal report, for a person with ten seconds: one headline, then per part pair the counts by
+ * rule, real conflicts first with their reasons, benign ones summarised (listed with --verbose).
+ */
+import type { Finding, Report } from '../model.js';
+import { pairViews, summarise } from './summary.js';
+
+export interface TextOptions {
+  color: boolean;
+  verbose: boolean;
+  /** Real conflicts listed per pair before "… and N more" (all with verbose). */
+  maxRealPerPair?: number;
+}
+
+const paint = (on: boolean, code: string) => (s: string): string => (on ? `\u001b[${code}m${s}\u001b[0m` : s);
+const n = (x: number): string => x.toLocaleString('en-US');
+
+export function renderText(report: Report, opts: TextOptions): string {
+  const red = paint(opts.color, '31;1');
+  const green = paint(opts.color, '32');
+  const yellow = paint(opts.color, '33');
+  const dim = paint(opts.color, '2');
+  const bold = paint(opts.color, '1');
+  const s = summarise(report);
+  const out: string[] = [];
+  const built = report.parts.filter((p) => p.built).length;
+  out.push(
+    `${bold('stagefix')}: ${report.parts.length} parts (${built} built), ${n(report.stats.entries)} entries, ` +
+      `${n(report.stats.sharedPaths)} shared paths, ${n(s.conflicts)} conflicting`,
+  );
+  if (s.conflicts === 0) {
+    out.push(green('No staging conflicts.'));
+  } else {
+    const parts = [`${s.real > 0 ? red(`${n(s.real)} real`) : green('0 real')}`, `${n(s.benign)} benign`];
+    if (s.accepted > 0) parts.push(`${n(s.accepted)} accepted`);
+    out.push(parts.join(', '));
+  }
+  const limit = opts.verbose ? Infinity : (opts.maxRealPerPair ?? 15);
+  for (const ps of s.pairs) {
+    out.push('');
+    const rules = Object.entries(ps.byRule)
+      .map(([rule, c]) => `${rule} ${[c.real ? `${n(c.real)} real` : '', c.benign ? `${n(c.benign)} benign` : ''].filter(Boolean).join('/')}`)
+      .join(', ');
+    const head = ps.real > 0 ? red('REAL  ') : green('BENIGN');
+    out.push(`${head} ${bold(`${ps.parts[0]} ↔ ${ps.parts[1]}`)}: ${n(ps.real)} real, ${n(ps.benign)} benign${ps.accepted ? `, ${n(ps.accepted)} accepted` : ''}`);
+    out.push(dim(`       ${rules}`));
+    const mine = (f: Finding): boolean => pairViews(f).some((pv) => pv.parts[0] === ps.parts[0] && pv.parts[1] === ps.parts[1]);
+    const verdictFor = (f: Finding): string =>
+      pairViews(f).find((pv) => pv.parts[0] === ps.parts[0] && pv.parts[1] === ps.parts[1])?.verdict ?? f.verdict;
+    const real = report.findings.filter((f) => mine(f) && verdictFor(f) === 'real');
+    for (const f of real.slice(0, limit)) {
+      const tag = f.accepted ? yellow('accepted') : f.unknown ? red('real/unknown') : red('real');
+      out.push(`  ${tag} ${f.path} ${dim(`[${f.rule}]`)}`);
+      out.push(`       ${f.reason}${f.accepted ? dim(` (accepted: ${f.accepted.reason})`) : ''}`);
+    }
+    if (real.length > limit) out.push(dim(`  … and ${n(real.length - limit)} more real (use --verbose or --format json)`));
+    if (opts.verbose) {
+      for (const f of report.findings.filter((x) => mine(x) && verdictFor(x) === 'benign')) {
+        out.push(`  ${green('benign')} ${f.path} ${dim(`[${f.rule}]`)} ${dim(f.reason)}`);
+      }
+    }
+  }
+  if (report.warnings.length > 0) {
+    out.push('');
+    const shown = opts.verbose ? report.warnings : report.warnings.slice(0, 10);
+    for (const w of shown) out.push(`${yellow('warning')} ${w.path ? `${w.path}: ` : ''}${w.message}`);
+    if (shown.length < report.warnings.length) out.push(dim(`… and ${n(report.warnings.length - shown.length)} more warnings (use --verbose)`));
+  }
+  return `${out.join('\n')}\n`;
+}

@@ -1,0 +1,43 @@
+/**
+ * The pipeline as one call, for the CLI and for library users: load → scan → classify → report.
+ */
+import { classify } from './classify/classify.js';
+import type { ProgressSink, Project, Report } from './model.js';
+import { buildReport } from './report/build.js';
+import { DiskFileSource } from './scan/file-source.js';
+import { loadProject, projectFromPartArgs } from './scan/project.js';
+import { scan, type ScanResult } from './scan/scan.js';
+import { UsageError } from './errors.js';
+
+export interface ProjectSelection {
+  /** A project dir or file; ignored when `parts` is given. */
+  project?: string;
+  partsDir?: string;
+  /** `NAME=DIR` entries (`--part`). */
+  parts?: string[];
+  cwd: string;
+}
+
+export function selectProject(sel: ProjectSelection): Project {
+  if (sel.parts && sel.parts.length > 0) {
+    if (sel.project !== undefined) throw new UsageError('give either a PROJECT or --part NAME=DIR, not both');
+    return projectFromPartArgs(sel.parts, sel.cwd);
+  }
+  return loadProject(sel.project ?? sel.cwd, sel.partsDir !== undefined ? { partsDir: sel.partsDir } : {});
+}
+
+export interface Analysis {
+  project: Project;
+  scan: ScanResult;
+  source: DiskFileSource;
+  report: Report;
+}
+
+export async function analyse(project: Project, progress?: ProgressSink): Promise<Analysis> {
+  const started = performance.now();
+  const result = await scan(project, progress ? { progress } : {});
+  const source = new DiskFileSource(result);
+  const findings = await classify(source, result.collisions, progress ? { progress } : {});
+  const report = buildReport(result, findings, Math.round(performance.now() - started));
+  return { project, scan: result, source, report };
+}
