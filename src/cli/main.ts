@@ -10,6 +10,8 @@ import type { Report } from '../model.js';
 import { renderJson } from '../report/json.js';
 import { renderText } from '../report/text.js';
 import { analyse, selectProject } from '../run.js';
+import { inspectFile, renderInspection } from '../inspect/inspect.js';
+import { classifyPair, renderReason } from '../classify/classify.js';
 
 export interface Io {
   stdout: NodeJS.WriteStream;
@@ -96,6 +98,43 @@ async function runScan(io: Io, projectArg: string | undefined, flags: ScanFlags,
   return exitCodeFor(report, flags.failOn ?? 'real');
 }
 
+async function explain(io: Io, path: string, projectArg: string | undefined, flags: ScanFlags & { format: 'text' | 'json' }): Promise<number> {
+  const project = selectProject({
+    ...(projectArg !== undefined ? { project: projectArg } : {}),
+    ...(flags.partsDir !== undefined ? { partsDir: flags.partsDir } : {}),
+    ...(flags.part !== undefined ? { parts: flags.part } : {}),
+    cwd: io.cwd,
+  });
+  const { report, scan: result, source } = await analyse(project);
+  const collision = result.collisions.find((c) => c.path === path);
+  const finding = report.findings.find((f) => f.path === path);
+  const shipping = result.parts.filter((p) => p.staged.has(path)).map((p) => p.spec.name);
+  if (!collision || !finding) {
+    const why = shipping.length < 2 ? `shipped by ${shipping.length === 0 ? 'no part' : `only ${shipping[0]}`}` : `identical in ${shipping.join(', ')}`;
+    if (flags.format === 'json') io.stdout.write(`${JSON.stringify({ path, collision: false, parts: shipping, why }, null, 2)}\n`);
+    else io.stdout.write(`${path}: no collision (${why})\n`);
+    return 0;
+  }
+  const pairs = [];
+  for (const pair of collision.pairs) {
+    const v = await classifyPair(source, path, pair.parts[0], pair.parts[1], pair.kind);
+    pairs.push({ parts: pair.parts, kind: pair.kind, verdict: v.verdict, unknown: v.unknown === true, rule: v.rule, reason: renderReason(v), evidence: v.evidence });
+  }
+  if (flags.format === 'json') {
+    io.stdout.write(`${JSON.stringify({ path, collision: true, verdict: finding.verdict, parts: collision.parts, pairs }, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2)}\n`);
+    return 0;
+  }
+  const out = [`${path}: ${finding.verdict}${finding.unknown ? '/unknown' : ''} (worst of ${pairs.length} pair${pairs.length === 1 ? '' : 's'})`];
+  for (const p of pairs) {
+    out.push('', `${p.parts[0]} ↔ ${p.parts[1]}: ${p.kind} collision → ${p.verdict}${p.unknown ? '/unknown' : ''} by rule ${p.rule}`, `  ${p.reason}`);
+    for (const [k, v] of Object.entries(p.evidence)) {
+      out.push(`  ${k}: ${typeof v === 'object' ? JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x)) : String(v)}`);
+    }
+  }
+  io.stdout.write(`${out.join('\n')}\n`);
+  return 0;
+}
+
 function scanCommand(program: Command, name: 'report' | 'check', description: string, io: Io, result: { code: number }): void {
   const cmd = program
     .command(name)
@@ -128,6 +167,26 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
     .showSuggestionAfterError(true);
   scanCommand(program, 'report', 'report every staging conflict between every pair of parts', io, result);
   scanCommand(program, 'check', 'like report, with an exit code for CI: 0 clean, 1 real conflicts, 2 errors', io, result);
+  program
+    .command('inspect')
+    .description('show what stagefix knows about one file (a .pyc: interpreter, header, source validity, embedded paths)')
+    .argument('<file>', 'the file')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action(async (file: string, flags: { format: 'text' | 'json' }) => {
+      const info = await inspectFile(file);
+      io.stdout.write(flags.format === 'json' ? `${JSON.stringify(info, null, 2)}\n` : renderInspection(info));
+    });
+  program
+    .command('explain')
+    .description('explain the verdict for one colliding path: every pair, the rule, its reasoning and evidence')
+    .argument('<path>', 'the path relative to the install dirs, e.g. lib/python3.12/site-packages/x/__pycache__/y.cpython-312.pyc')
+    .argument('[project]', 'project dir or project file')
+    .option('--parts-dir <dir>', 'where the parts are built (default: PROJECT/parts)')
+    .option('--part <name=dir>', 'name a part directly (repeatable)', collect)
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action(async (path: string, projectArg: string | undefined, flags: ScanFlags & { format: 'text' | 'json' }) => {
+      result.code = await explain(io, path.replace(/^\/+|\/+$/g, ''), projectArg, flags);
+    });
   try {
     await program.parseAsync(argv, { from: 'user' });
     return result.code;

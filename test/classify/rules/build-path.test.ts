@@ -1,0 +1,46 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { normaliseBuildPaths, findBuildPaths } from '../../../src/classify/build-paths.js';
+import { analyseTrees, examplePart, type PartsFixture } from '../../helpers/tree.js';
+
+const cleanups: PartsFixture[] = [];
+afterAll(() => cleanups.forEach((f) => f.cleanup()));
+const run = async (parts: Parameters<typeof analyseTrees>[0]): Promise<PartsFixture> => {
+  const f = await analyseTrees(parts);
+  cleanups.push(f);
+  return f;
+};
+
+describe('build-path', () => {
+  it('tokenises a part\'s own build paths only', () => {
+    const text = '#!/root/parts/web/install/bin/python3\nX=/root/parts/web/build/x /root/parts/other/install/y /tmp/pip-install-ab_12/z';
+    expect(normaliseBuildPaths(text, 'web')).toBe('#!${PART_INSTALL}/bin/python3\nX=${PART_BUILD}/x /root/parts/other/install/y ${PIP_TMP}/z');
+    expect(findBuildPaths(text, 'web')).toEqual(['/root/parts/web/build', '/root/parts/web/install', '/tmp/pip-install-ab_12']);
+  });
+
+  it('benign: a generated text file (a venv activate script kept as data) that differs only in the part path', async () => {
+    const f = await run({
+      'flask-a': { 'share/env/activate': { from: examplePart('flask-a', 'bin/activate') } },
+      'flask-b': { 'share/env/activate': { from: examplePart('flask-b', 'bin/activate') } },
+    });
+    const finding = f.finding('share/env/activate');
+    expect(finding?.rule).toBe('build-path');
+    expect(finding?.verdict).toBe('benign');
+    expect(finding?.reason).toContain('parts/flask-a/install');
+  });
+
+  it('real: text that still differs after normalisation is passed on and reported real', async () => {
+    const f = await run({
+      'flask-a': { 'share/env/activate': { from: examplePart('flask-a', 'bin/activate') } },
+      'click-py312': { 'share/env/activate': { from: examplePart('click-py312', 'bin/activate') } },
+    });
+    const finding = f.finding('share/env/activate');
+    expect(finding?.verdict).toBe('real');
+    expect(finding?.rule).toBe('contents');
+  });
+
+  it('not applicable: binary files (extension modules)', async () => {
+    const so = 'lib/python3.11/site-packages/numpy/random/_sfc64.cpython-311-x86_64-linux-gnu.so';
+    const f = await run({ 'numpy-old': { [so]: { from: examplePart('numpy-old', so) } }, 'numpy-new': { [so]: { from: examplePart('numpy-new', so) } } });
+    expect(f.finding(so)?.rule).toBe('contents');
+  });
+});
