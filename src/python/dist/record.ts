@@ -27,12 +27,17 @@ export interface RecordRow {
   raw?: string;
 }
 
-/** The line ending of the first row (`\n` when the text has none). */
+/** The line ending that ends the first row (`\n` when there is none); line breaks inside quotes are data. */
 export function detectLineEnding(text: string): LineEnding {
-  const lf = text.indexOf('\n');
-  if (lf > 0 && text[lf - 1] === '\r') return '\r\n';
-  if (lf >= 0) return '\n';
-  return text.includes('\r') ? '\r' : '\n';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    // A doubled `""` inside quotes toggles twice, which leaves the state as it was.
+    if (c === '"') quoted = !quoted;
+    else if (!quoted && c === '\n') return '\n';
+    else if (!quoted && c === '\r') return text[i + 1] === '\n' ? '\r\n' : '\r';
+  }
+  return '\n';
 }
 
 const RECORD = 'RECORD';
@@ -88,7 +93,14 @@ function fields(row: RecordRow): [string, string, string] {
 /** Serialises rows exactly as pip's `csv.writer` would (QUOTE_MINIMAL, `"` doubled), one terminator per row. */
 export function serializeRecord(rows: readonly RecordRow[], lineEnding: LineEnding = '\r\n'): string {
   if (rows.length === 0) return '';
-  return stringify(rows.map(fields), { record_delimiter: lineEnding, quote: '"', escape: '"', eof: true });
+  // Python quotes any field holding `\r` or `\n`, whatever the line terminator.
+  return stringify(rows.map(fields), {
+    record_delimiter: lineEnding,
+    quote: '"',
+    escape: '"',
+    quote_record_delimiter: true,
+    eof: true,
+  });
 }
 
 /** Rows whose hash and size RECORD leaves empty: bytecode (pip never hashes it) and RECORD itself. */
