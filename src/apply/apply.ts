@@ -31,8 +31,8 @@ export interface ApplyOptions {
   onEvent?: (e: ApplyEvent) => void;
 }
 
-/** Why an op did not run. Only `changed`/`parent-missing` mean the tree moved since the scan. */
-export type SkipReason = 'changed' | 'parent-missing' | 'already-done';
+/** Why an op did not run: the tree moved since the scan (`changed`, `parent-*`) or nothing to do. */
+export type SkipReason = 'changed' | 'parent-missing' | 'parent-not-dir' | 'already-done';
 
 export interface ApplyResult {
   /** The journal to undo; null when nothing was (or, in a dry run, would be) journaled. */
@@ -117,7 +117,7 @@ export async function applyOps(ops: readonly FileOp[], opts: ApplyOptions): Prom
     for (const op of ops) {
       const target = join(op.root, op.path);
       const parent = await parentProblem(op.root, op.path);
-      if (parent?.problem === 'parent-missing') res.skipped.push({ op, reason: 'parent-missing', detail: parent.at });
+      if (parent?.problem === 'parent-missing' || parent?.problem === 'parent-not-dir') res.skipped.push({ op, reason: parent.problem, detail: parent.at });
       else if (parent !== undefined) res.errors.push({ op, error: `${parent.problem} at ${parent.at}` });
       else {
         const chk = await checkExpect(op, target, await observe(target));
@@ -138,8 +138,10 @@ export async function applyOps(ops: readonly FileOp[], opts: ApplyOptions): Prom
       try {
         const target = join(op.root, op.path);
         const parent = await parentProblem(op.root, op.path);
-        if (parent?.problem === 'parent-missing') {
-          res.skipped.push({ op, reason: 'parent-missing', detail: parent.at });
+        // A missing or non-directory parent: the tree moved since the scan, like a changed file. A
+        // symlinked parent (or a bad root) is refused as an error: it is how writes escape.
+        if (parent?.problem === 'parent-missing' || parent?.problem === 'parent-not-dir') {
+          res.skipped.push({ op, reason: parent.problem, detail: parent.at });
           emit('skipped');
           continue;
         }
