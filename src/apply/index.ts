@@ -5,3 +5,4 @@ export type { RestoreResult, RefusedEntry } from './restore.js';
 export { DEFAULT_NEW_MODE, type Expect, type FileOp } from './ops.js';
 export type { LockInfo } from './lock.js';
 export { listJournals, readJournal, type JournalRecord, type JournalStatus, type JournalView } from './journal.js';
+export { renderShell, factsFromDisk, shAssign, type ExpectedFacts } from './render-sh.js';
