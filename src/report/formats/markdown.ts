@@ -22,7 +22,7 @@ export interface MarkdownOptions {
  */
 export function escapeMarkdown(s: string): string {
   return s
-    .replace(/[\\`*_{}[\]()#+\-.!|~>:]/g, (c) => `\\${c}`)
+    .replace(/[\\`*_{}[\]()#+\-.!|~:]/g, (c) => `\\${c}`)
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
@@ -54,10 +54,20 @@ export function renderMarkdown(report: Report, ctx: FormatContext, opts: Markdow
   }
   out.push('', `${s.real} real, ${s.benign} benign, ${s.accepted} accepted across ${report.parts.length} parts.`);
 
+  // Per pair and rule; accepted findings get their own column so "real" means "still to fix".
   for (const ps of s.pairs) {
-    out.push('', `#### ${escapeMarkdown(ps.parts[0])} ↔ ${escapeMarkdown(ps.parts[1])}`, '', '| rule | real | benign |', '|---|---:|---:|');
-    for (const [rule, c] of Object.entries(ps.byRule)) out.push(`| [${escapeMarkdown(rule)}](${helpUri(ctx, rule)}) | ${c.real} | ${c.benign} |`);
-    if (ps.accepted > 0) out.push('', `${ps.accepted} accepted by configuration.`);
+    const rows = new Map<string, { real: number; benign: number; accepted: number }>();
+    for (const f of report.findings) {
+      for (const pv of pairViews(f)) {
+        if (pv.parts[0] !== ps.parts[0] || pv.parts[1] !== ps.parts[1]) continue;
+        const row = rows.get(pv.rule) ?? { real: 0, benign: 0, accepted: 0 };
+        if (f.accepted) row.accepted++;
+        else row[pv.verdict]++;
+        rows.set(pv.rule, row);
+      }
+    }
+    out.push('', `#### ${escapeMarkdown(ps.parts[0])} ↔ ${escapeMarkdown(ps.parts[1])}`, '', '| rule | real | benign | accepted |', '|---|---:|---:|---:|');
+    for (const [rule, c] of rows) out.push(`| [${escapeMarkdown(rule)}](${helpUri(ctx, rule)}) | ${c.real} | ${c.benign} | ${c.accepted} |`);
   }
 
   const environment = report.findings.filter((f) => pairViews(f).length === 0);
