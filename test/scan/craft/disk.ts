@@ -15,7 +15,7 @@ export function materialise(root: string, tree: readonly TreeSpec[]): void {
       mkdirSync(dirname(abs), { recursive: true });
       if (e.kind === 'dir') mkdirSync(abs, { recursive: true });
       else if (e.kind === 'file') writeFileSync(abs, e.path);
-      else symlinkSync(e.target.replace('@ROOT@', realpathSync(root)), abs);
+      else if (e.kind === 'link') symlinkSync(e.target.replace('@ROOT@', realpathSync(root)), abs);
     } catch {
       // a later entry colliding with an earlier one keeps the earlier: the tree stays valid
     }
