@@ -9,7 +9,35 @@ import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type YAM
 import { ConfigError, FsError, UsageError } from '../errors.js';
 import { partName, type PartName, type PartSpec, type PermissionSpec, type Project, type ProjectKind } from '../model.js';
 import { sortParts } from './craft/sort-parts.js';
-import { validateOrganize, validateStage } from './craft/organize.js';
+
+/**
+ * A stage/organize path must stay inside the install dir: craft-parts joins it to the install dir, so an
+ * absolute path or a `..` component would reach outside the part (issue 7: confinement).
+ */
+export function escapesInstallDir(p: string): string | undefined {
+  if (p.includes('\0')) return 'contains a NUL byte';
+  if (p.startsWith('/')) return 'is an absolute path';
+  if (p.split('/').includes('..')) return 'contains a ".." component';
+  return undefined;
+}
+
+function validateStage(stage: string[]): { message: string } | undefined {
+  for (const entry of stage) {
+    const path = entry.startsWith('-') ? entry.slice(1).trimStart() : entry;
+    const bad = escapesInstallDir(path);
+    if (bad) return { message: `entry ${JSON.stringify(entry)} ${bad}` };
+  }
+  return undefined;
+}
+
+function validateOrganize(organize: Record<string, string>): { message: string } | undefined {
+  for (const [src, dst] of Object.entries(organize)) {
+    // Destinations may carry a partition prefix, "(default)/usr/bin" (craft-parts partitions).
+    const bad = escapesInstallDir(src) ?? escapesInstallDir(dst.replace(/^\([a-z0-9-]+\)\/?/, ''));
+    if (bad) return { message: `mapping ${JSON.stringify(src)}: ${JSON.stringify(dst)} ${bad}` };
+  }
+  return undefined;
+}
 
 /** Where each tool looks for its project file, in the order the tools themselves do. */
 const PROJECT_FILES: { rel: string; kind: ProjectKind }[] = [

@@ -6,8 +6,8 @@
  * many pairs it belongs to.
  */
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile, stat } from 'node:fs/promises';
+import { join, posix } from 'node:path';
 import { FsError } from '../errors.js';
 import {
   relPath,
@@ -24,7 +24,7 @@ import {
   type ScanWarning,
 } from '../model.js';
 import { xxh64Bytes, xxh64File } from '../util/hash.js';
-import { entryTypesCollide, linkTargetsCollide, pcFilesCollide, permissionsCollide } from './craft/collide.js';
+import { decodePcText, entryTypesCollide, linkTargetsCollide, pcFilesCollide, permissionsCollide } from './craft/collide.js';
 import { stageSet, type ListingEntry } from './craft/stage-set.js';
 import { pool, walkPart } from './walk.js';
 
@@ -60,14 +60,32 @@ export interface ScanOptions {
   onHashed?: (abs: string, e: Entry, d: Digest) => void;
 }
 
-function toListing(entries: Map<string, Entry>): ListingEntry[] {
+/**
+ * The listing craft-parts' glob semantics run on. For links that leave the tree, stage-set computation
+ * needs to know what they point at (craft-parts stats them on disk), so only those are stat()ed.
+ */
+async function toListing(root: string, entries: Map<string, Entry>): Promise<ListingEntry[]> {
   const out: ListingEntry[] = [];
+  const outside: ListingEntry[] = [];
   for (const [path, e] of entries) {
     const type = e.type === 'file' || e.type === 'dir' || e.type === 'symlink' ? e.type : 'other';
     const item: ListingEntry = { path, type };
-    if (e.type === 'symlink' && e.linkTarget !== undefined) item.target = e.linkTarget;
+    if (e.type === 'symlink' && e.linkTarget !== undefined) {
+      item.target = e.linkTarget;
+      const t = e.linkTarget;
+      const resolved = posix.normalize(posix.join(posix.dirname(path), t));
+      if (posix.isAbsolute(t) || resolved === '..' || resolved.startsWith('../')) outside.push(item);
+    }
     out.push(item);
   }
+  await pool(outside, 16, async (item) => {
+    try {
+      const st = await stat(join(root, item.path));
+      item.targetType = st.isDirectory() ? 'dir' : st.isFile() ? 'file' : 'other';
+    } catch {
+      item.targetType = 'missing';
+    }
+  });
   return out;
 }
 
@@ -98,7 +116,9 @@ export async function scan(project: Project, opts: ScanOptions = {}): Promise<Sc
         message: `part ${spec.name} has "stage: []": craft-parts skips it in its collision check, yet stages all its files`,
       });
     }
-    parts.push({ spec, built, entries: w.entries, staged: stageSet(toListing(w.entries), spec.stage), skippedByCheck });
+    const listing = await toListing(spec.installDir, w.entries);
+    const staged = stageSet(listing, spec.stage, { installDir: spec.installDir });
+    parts.push({ spec, built, entries: w.entries, staged, skippedByCheck });
   }
 
   // Every path in at least two (checked) stage sets, with its parts in craft-parts order.
@@ -222,6 +242,9 @@ export async function scan(project: Project, opts: ScanOptions = {}): Promise<Sc
   };
 }
 
+/** craft-parts reads `.pc` files as text; undecodable bytes fall back to latin-1 so every byte still counts. */
+const decodePc = (bytes: Uint8Array): string => decodePcText(bytes) ?? Buffer.from(bytes).toString('latin1');
+
 /** craft-parts' `paths_collide` for one pair at one path, with the reason. */
 async function pairCollides(
   a: PartScan,
@@ -235,19 +258,20 @@ async function pairCollides(
   // A path in the stage set but not on disk (a dangling parent link resolution) cannot collide.
   if (!ea || !eb) return undefined;
   let kind: CollisionKind | undefined;
-  if (ea.type === 'symlink' && eb.type === 'symlink') {
+  const next = entryTypesCollide(ea.type, eb.type, path);
+  if (next.next === 'link-targets') {
     if (linkTargetsCollide(ea.linkTarget ?? '', eb.linkTarget ?? '')) kind = 'symlink';
-  } else if (entryTypesCollide(ea.type, eb.type)) {
+  } else if (next.next === 'collide') {
     kind = 'type';
-  } else if (ea.type === 'file' && eb.type === 'file') {
-    if (path.endsWith('.pc')) {
+  } else if (next.next === 'pc-text' || next.next === 'bytes') {
+    if (next.next === 'pc-text') {
       const [ta, tb] = await Promise.all([
-        readFile(join(a.spec.installDir, path), 'latin1'),
-        readFile(join(b.spec.installDir, path), 'latin1'),
+        readFile(join(a.spec.installDir, path)),
+        readFile(join(b.spec.installDir, path)),
       ]).catch((e: NodeJS.ErrnoException) => {
         throw new FsError(join(a.spec.installDir, path), `cannot read .pc file (${e.code ?? e.message})`);
       });
-      if (pcFilesCollide(ta, tb)) kind = 'contents';
+      if (pcFilesCollide(decodePc(ta), decodePc(tb))) kind = 'contents';
     } else if (ea.size !== eb.size) {
       kind = 'contents';
     } else if (!(ea.dev === eb.dev && ea.ino === eb.ino)) {

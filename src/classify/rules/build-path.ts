@@ -14,6 +14,7 @@ export const buildPathRule: Rule = {
   description: "Text files equal once each part's build, install and pip temporary paths are replaced by tokens.",
   messages: {
     paths: 'differs only in build paths ({pathsA} vs {pathsB})',
+    shebang: 'scripts run by different interpreters: {shebangA} vs {shebangB}',
   },
   applies: (ctx) =>
     ctx.kind === 'contents' &&
@@ -28,13 +29,25 @@ export const buildPathRule: Rule = {
     const tb = latin1(bb);
     const pathsA = findBuildPaths(ta, ctx.a.part);
     const pathsB = findBuildPaths(tb, ctx.b.part);
-    if (pathsA.length === 0 && pathsB.length === 0) return undefined;
     const na = normaliseBuildPaths(ta, ctx.a.part, ctx.source.installDir(ctx.a.part));
     const nb = normaliseBuildPaths(tb, ctx.b.part, ctx.source.installDir(ctx.b.part));
     if (na !== nb) {
+      // Scripts identical but for the interpreter on line 1: real, and worth saying precisely
+      // (a part built with another Python gets `#!/usr/bin/env python3.12`).
+      const [la, ...ra] = na.split('\n');
+      const [lb, ...rb] = nb.split('\n');
+      if (la?.startsWith('#!') && lb?.startsWith('#!') && la !== lb && ra.join('\n') === rb.join('\n')) {
+        return {
+          verdict: 'real',
+          messageId: 'shebang',
+          args: { shebangA: la.slice(2).trim(), shebangB: lb.slice(2).trim() },
+          evidence: { shebangA: la, shebangB: lb, buildPathsA: pathsA, buildPathsB: pathsB },
+        };
+      }
       // Not ours to decide: a later rule (or the fallback) reports the remaining difference.
       return undefined;
     }
+    if (pathsA.length === 0 && pathsB.length === 0) return undefined;
     return {
       verdict: 'benign',
       messageId: 'paths',

@@ -38,6 +38,18 @@ describe('build-path', () => {
     expect(finding?.rule).toBe('contents');
   });
 
+  it('real: pip scripts of a 3.12 part and a 3.11 part differ in the interpreter they run', async () => {
+    const f = await run({
+      'flask-a': { 'bin/pip': { from: examplePart('flask-a', 'bin/pip') } },
+      'click-py312': { 'bin/pip': { from: examplePart('click-py312', 'bin/pip') } },
+    });
+    const finding = f.finding('bin/pip');
+    expect(finding?.rule).toBe('build-path');
+    expect(finding?.verdict).toBe('real');
+    expect(finding?.messageId).toBe('shebang');
+    expect(finding?.reason).toMatch(/python3\.12/);
+  });
+
   it('not applicable: binary files (extension modules)', async () => {
     const so = 'lib/python3.11/site-packages/numpy/random/_sfc64.cpython-311-x86_64-linux-gnu.so';
     const f = await run({ 'numpy-old': { [so]: { from: examplePart('numpy-old', so) } }, 'numpy-new': { [so]: { from: examplePart('numpy-new', so) } } });

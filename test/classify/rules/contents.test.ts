@@ -34,7 +34,7 @@ describe('contents', () => {
     expect(finding?.rule).toBe('contents');
     expect(finding?.verdict).toBe('real');
     expect(finding?.messageId).toBe('versions');
-    expect(finding?.reason).toBe('numpy 1.26.4 in numpy-old vs 2.2.6 in numpy-new');
+    expect(finding?.reason).toBe('numpy 2.2.6 in numpy-new vs 1.26.4 in numpy-old');
   });
 
   it('real/unknown: two different files that no rule explains', async () => {
@@ -45,7 +45,7 @@ describe('contents', () => {
     expect(finding?.evidence).toHaveProperty('firstDifferentByte');
   });
 
-  it('not a finding at all: identical files', async () => {
+  it('benign by construction, not a finding at all: identical files never reach the fallback', async () => {
     const same = examplePart('flask-a', 'bin/flask');
     const f = await run({ a: { 'bin/flask': { from: same } }, b: { 'bin/flask': { from: same } } });
     expect(f.analysis.report.findings).toEqual([]);
