@@ -146,7 +146,8 @@ export async function applyOps(ops: readonly FileOp[], opts: ApplyOptions): Prom
           continue;
         }
         if (parent !== undefined) throw new ApplyError(`refused: ${parent.problem} at ${parent.at} (stagefix never writes through a symlinked or non-directory parent)`, target);
-        const chk = await checkExpect(op, target, await observe(target));
+        const obs = await observe(target);
+        const chk = await checkExpect(op, target, obs);
         if ('mismatch' in chk) {
           res.skipped.push({ op, reason: 'changed', detail: chk.mismatch });
           emit('skipped');
@@ -160,7 +161,7 @@ export async function applyOps(ops: readonly FileOp[], opts: ApplyOptions): Prom
         }
         journal ??= await Journal.create(opts.stateDir);
         res.journalId = journal.id;
-        await performOp(journal, i, op, target, chk.old, want);
+        await performOp(journal, i, op, target, chk.old, want, obs.type === 'file' || obs.type === 'symlink' ? obs : undefined);
         res.applied.push(op);
         emit('applied');
       } catch (e) {
@@ -190,7 +191,7 @@ export async function applyOps(ops: readonly FileOp[], opts: ApplyOptions): Prom
 }
 
 /** One op, write-ahead: backup, intent record, act on a temp name, rename, done record. */
-async function performOp(journal: Journal, n: number, op: FileOp, target: string, old: OldState, want: Shape): Promise<void> {
+async function performOp(journal: Journal, n: number, op: FileOp, target: string, old: OldState, want: Shape, owner?: { uid: number; gid: number }): Promise<void> {
   const dir = dirname(target);
   const tmp = join(dir, tempName(journal.id, n));
   const bk = journal.backupPath(n);
@@ -212,11 +213,13 @@ async function performOp(journal: Journal, n: number, op: FileOp, target: string
   await journal.append({ t: 'op', n, kind: op.op, part: op.part, root: op.root, path: op.path, tmp, old, new: want, why: op.why });
   step('journal', n);
   if (op.op === 'write' && want.type === 'file') {
-    await writeNewFile(tmp, op.contents, want.mode, () => step('chunk', n));
+    await writeNewFile(tmp, op.contents, want.mode, ownerToKeep(owner), () => step('chunk', n));
     step('temp', n);
     await fsp.rename(tmp, target);
   } else if (op.op === 'symlink') {
     await fsp.symlink(op.target, tmp);
+    const o = ownerToKeep(owner);
+    if (o !== undefined) await fsp.lchown(tmp, o.uid, o.gid);
     step('temp', n);
     await fsp.rename(tmp, target);
   } else {
@@ -235,4 +238,13 @@ async function performOp(journal: Journal, n: number, op: FileOp, target: string
   step('rename', n);
   await journal.append({ t: 'done', n });
   step('done', n);
+}
+
+/**
+ * A replacement keeps the owner of what it replaces when we can set it (as root): a root-run apply
+ * must not leave root-owned files in a tree built by another user. Without privilege the new file is
+ * ours, as with any editor's atomic save.
+ */
+function ownerToKeep(owner: { uid: number; gid: number } | undefined): { uid: number; gid: number } | undefined {
+  return owner !== undefined && process.getuid?.() === 0 ? { uid: owner.uid, gid: owner.gid } : undefined;
 }

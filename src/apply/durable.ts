@@ -14,7 +14,7 @@ export async function fsyncDir(dir: string): Promise<void> {
  * Create `path` exclusively (never through a symlink or over an existing file), write `bytes`, set
  * `mode` (explicitly, so the umask cannot change it) and fsync.
  */
-export async function writeNewFile(path: string, bytes: Uint8Array, mode: number, beforeChunk?: () => void): Promise<void> {
+export async function writeNewFile(path: string, bytes: Uint8Array, mode: number, owner?: { uid: number; gid: number }, beforeChunk?: () => void): Promise<void> {
   const fh = await fsp.open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
   try {
     let off = 0;
@@ -23,6 +23,8 @@ export async function writeNewFile(path: string, bytes: Uint8Array, mode: number
       const { bytesWritten } = await fh.write(bytes, off, Math.min(bytes.length - off, 1 << 20));
       off += bytesWritten;
     }
+    if (owner !== undefined) await fh.chown(owner.uid, owner.gid);
+    // chmod after chown: chown clears setuid/setgid bits.
     await fh.chmod(mode);
     await fh.sync();
   } finally {

@@ -19,19 +19,24 @@ export interface ExpectedFacts {
   sha256?: string;
   /** Its mode, for a write that keeps the old mode when `expect` does not carry one. */
   mode?: number;
+  /** Owner of the file or symlink being replaced: a script run as root gives it to the replacement. */
+  uid?: number;
+  gid?: number;
 }
 
-/** Read each expected file now; facts only for files that still match the op's xxh64 precondition. */
+/** Read each expected entry now; a file's facts only when it still matches the op's xxh64 precondition. */
 export async function factsFromDisk(ops: readonly FileOp[]): Promise<ExpectedFacts[]> {
   return Promise.all(
     ops.map(async (op): Promise<ExpectedFacts> => {
-      if (op.expect.type !== 'file') return {};
       const abs = join(op.root, op.path);
       const st = await fsp.lstat(abs).catch(() => undefined);
-      if (st === undefined || !st.isFile()) return {};
+      if (st === undefined) return {};
+      const owner = { uid: st.uid, gid: st.gid };
+      if (op.expect.type === 'symlink') return st.isSymbolicLink() ? owner : {};
+      if (op.expect.type !== 'file' || !st.isFile()) return {};
       const bytes = await fsp.readFile(abs);
       if ((await xxh64Bytes(bytes)) !== op.expect.digest) return {};
-      return { sha256: createHash('sha256').update(bytes).digest('hex'), mode: st.mode & 0o7777 };
+      return { sha256: createHash('sha256').update(bytes).digest('hex'), mode: st.mode & 0o7777, ...owner };
     }),
   );
 }
@@ -68,6 +73,7 @@ set -eu
 umask 077
 command -v sha256sum >/dev/null 2>&1 || { echo 'stagefix: this script needs sha256sum to check file contents' >&2; exit 2; }
 skipped=0
+root=0; [ "$(id -u)" != 0 ] || root=1
 sf_dir() { [ -d "$1" ] && [ ! -L "$1" ]; }
 sf_absent() { [ ! -e "$1" ] && [ ! -L "$1" ]; }
 # sf_file PATH SIZE SHA256 [MODE]
@@ -108,9 +114,12 @@ export function renderShell(ops: readonly FileOp[], facts: readonly ExpectedFact
       const mode = op.mode ?? (e.type === 'file' ? (e.mode ?? f.mode) : undefined) ?? DEFAULT_NEW_MODE;
       out.push(`  ${tmp}`, '  set -C; : > "$t"; set +C');
       for (let off = 0; off < op.contents.length; off += CHUNK) out.push(`  printf '${octal(op.contents.subarray(off, off + CHUNK))}' >> "$t"`);
+      if (f.uid !== undefined) out.push(`  [ $root = 0 ] || chown ${f.uid}:${f.gid ?? f.uid} "$t"`);
       out.push(`  chmod ${mode4(mode)} "$t"`, replace);
     } else if (op.op === 'symlink') {
-      out.push(`  ${tmp}`, `  ${shAssign('l', op.target)}`, '  ln -s -- "$l" "$t"', replace);
+      out.push(`  ${tmp}`, `  ${shAssign('l', op.target)}`, '  ln -s -- "$l" "$t"');
+      if (f.uid !== undefined) out.push(`  [ $root = 0 ] || chown -h ${f.uid}:${f.gid ?? f.uid} "$t"`);
+      out.push(replace);
     } else out.push('  rm -f -- "$p"');
     out.push(`else sf_skip ${i} "$p"; fi`);
   });

@@ -12,8 +12,8 @@ export type Shape =
   | { type: 'absent' };
 
 export type Observed =
-  | { type: 'file'; size: number; mode: number; mtimeNs: bigint; ino: bigint; dev: bigint }
-  | { type: 'symlink'; target: string; mtimeNs: bigint }
+  | { type: 'file'; size: number; mode: number; mtimeNs: bigint; ino: bigint; dev: bigint; uid: number; gid: number }
+  | { type: 'symlink'; target: string; mtimeNs: bigint; uid: number; gid: number }
   | { type: 'absent' }
   | { type: 'other'; kind: 'dir' | 'fifo' | 'socket' | 'device' };
 
@@ -28,9 +28,10 @@ export async function observe(path: string): Promise<Observed> {
     if (errCode(e) === 'ENOENT') return { type: 'absent' };
     throw e;
   }
-  if (st.isSymbolicLink()) return { type: 'symlink', target: await fsp.readlink(path), mtimeNs: st.mtimeNs };
+  const owner = { uid: Number(st.uid), gid: Number(st.gid) };
+  if (st.isSymbolicLink()) return { type: 'symlink', target: await fsp.readlink(path), mtimeNs: st.mtimeNs, ...owner };
   if (st.isFile())
-    return { type: 'file', size: Number(st.size), mode: Number(st.mode & 0o7777n), mtimeNs: st.mtimeNs, ino: st.ino, dev: st.dev };
+    return { type: 'file', size: Number(st.size), mode: Number(st.mode & 0o7777n), mtimeNs: st.mtimeNs, ino: st.ino, dev: st.dev, ...owner };
   if (st.isDirectory()) return { type: 'other', kind: 'dir' };
   if (st.isFIFO()) return { type: 'other', kind: 'fifo' };
   if (st.isSocket()) return { type: 'other', kind: 'socket' };

@@ -39,6 +39,12 @@ describe('applyOps', () => {
         expect((await fsp.lstat(abs)).mode & 0o7777).toBe(want);
       }
     }
+    // As root, a replacement keeps the owner of what it replaced (part b belongs to uid 1234).
+    if (process.getuid?.() === 0) {
+      const inB = ops.filter((o) => o.op !== 'remove' && o.expect.type !== 'absent' && o.root === roots[1]);
+      expect(inB.length).toBeGreaterThan(0);
+      for (const o of inB) expect((await fsp.lstat(join(o.root, o.path))).uid, o.path).toBe(1234);
+    }
     // No temp file is left beside any target.
     expect(Object.keys(await snapshot(parts())).filter((k) => k.includes('.stagefix-'))).toEqual([]);
     expect((await readJournal(stateDir, res.journalId ?? '')).status).toBe('committed');

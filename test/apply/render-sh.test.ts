@@ -88,7 +88,7 @@ describe('renderShell', () => {
     // A PATH with the tools the script uses except sha256sum.
     const bin = join(work, 'bin');
     await fsp.mkdir(bin);
-    for (const t of ['wc', 'find', 'readlink', 'rm', 'mv', 'ln', 'chmod']) await fsp.symlink(spawnSync('sh', ['-c', `command -v ${t}`], { encoding: 'utf8' }).stdout.trim(), join(bin, t));
+    for (const t of ['wc', 'find', 'readlink', 'rm', 'mv', 'ln', 'chmod', 'chown', 'id']) await fsp.symlink(spawnSync('sh', ['-c', `command -v ${t}`], { encoding: 'utf8' }).stdout.trim(), join(bin, t));
     const before = await snapshot(a);
     const run = spawnSync('/bin/sh', [join(work, 'plan.sh')], { encoding: 'utf8', env: { PATH: bin } });
     expect(run.status).toBe(2);

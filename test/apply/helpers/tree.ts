@@ -18,6 +18,8 @@ export const SITE = 'lib/python3.11/site-packages';
 export interface SnapEntry {
   type: 'file' | 'dir' | 'symlink' | 'other';
   mode: number;
+  uid: number;
+  gid: number;
   /** Files and symlinks only: directory mtimes move with every entry created inside them. */
   mtimeNs?: string;
   size?: number;
@@ -32,14 +34,15 @@ export async function snapshot(dir: string): Promise<Record<string, SnapEntry>> 
     const abs = rel === '' ? dir : join(dir, rel);
     const st = await fsp.lstat(abs, { bigint: true });
     const mode = Number(st.mode & 0o7777n);
-    if (st.isSymbolicLink()) out[rel] = { type: 'symlink', mode, mtimeNs: st.mtimeNs.toString(), target: await fsp.readlink(abs) };
+    const own = { uid: Number(st.uid), gid: Number(st.gid) };
+    if (st.isSymbolicLink()) out[rel] = { type: 'symlink', mode, ...own, mtimeNs: st.mtimeNs.toString(), target: await fsp.readlink(abs) };
     else if (st.isFile()) {
       const bytes = await fsp.readFile(abs);
-      out[rel] = { type: 'file', mode, mtimeNs: st.mtimeNs.toString(), size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
+      out[rel] = { type: 'file', mode, ...own, mtimeNs: st.mtimeNs.toString(), size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
     } else if (st.isDirectory()) {
-      out[rel] = { type: 'dir', mode };
+      out[rel] = { type: 'dir', mode, ...own };
       for (const name of (await fsp.readdir(abs)).sort()) await walk(rel === '' ? name : `${rel}/${name}`);
-    } else out[rel] = { type: 'other', mode };
+    } else out[rel] = { type: 'other', mode, ...own };
   }
   await walk('');
   return out;
@@ -68,6 +71,8 @@ export async function makeProject(project: string): Promise<{ roots: string[]; s
     await fsp.symlink('decoder.py', join(pkg, 'alias.py'));
     await fsp.symlink('missing-target', join(pkg, 'dangling'));
     await fsp.chmod(join(pkg, 'tool.py'), 0o755);
+    // As root, give part b to another user, as a tree built in a container or by a build user is.
+    if (p === 'b' && process.getuid?.() === 0) execFileSync('chown', ['-hR', '1234:2345', root]);
     roots.push(root);
   }
   return { roots, stateDir: join(project, '.stagefix') };
