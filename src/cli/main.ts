@@ -7,8 +7,10 @@ import { writeFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { isStagefixError, UsageError } from '../errors.js';
 import type { Report } from '../model.js';
-import { renderJson } from '../report/json.js';
 import { renderText } from '../report/text.js';
+import { DEFAULT_DOCS_BASE_URI, githubStepSummary, MACHINE_FORMATS, parseFormatSpecs, REPORTERS, FORMAT_NAMES, type FormatContext, type FormatSpec } from '../report/formats/index.js';
+import { applyConfig, exitCode, findConfig, loadConfig, mergeOptions, EMPTY_CONFIG, type Options } from '../config/index.js';
+import { appendFileSync } from 'node:fs';
 import { analyse, selectProject } from '../run.js';
 import { inspectFile, renderInspection } from '../inspect/inspect.js';
 import { classifyPair, renderReason } from '../classify/classify.js';
@@ -30,6 +32,9 @@ interface ScanFlags {
   quiet?: boolean;
   color?: boolean;
   failOn?: 'real' | 'benign';
+  config?: string;
+  runtimePrefix?: string;
+  docsBaseUri?: string;
 }
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -42,60 +47,57 @@ function useColor(io: Io, stream: NodeJS.WriteStream, flag: boolean | undefined)
   return stream.isTTY === true;
 }
 
-interface FormatSpec {
-  format: string;
-  file?: string;
+function render(report: Report, spec: FormatSpec, color: boolean, flags: ScanFlags, ctx: FormatContext): string {
+  if (spec.format === 'text') return renderText(report, { color, verbose: flags.verbose === true });
+  return REPORTERS[spec.format](report, ctx);
 }
 
-const FORMATS = ['text', 'json'] as const;
-
-function parseFormats(specs: string[] | undefined): FormatSpec[] {
-  const list = specs && specs.length > 0 ? specs : ['text'];
-  const out = list.map((s): FormatSpec => {
-    const eq = s.indexOf('=');
-    const format = eq < 0 ? s : s.slice(0, eq);
-    if (!(FORMATS as readonly string[]).includes(format)) {
-      throw new UsageError(`unknown format ${JSON.stringify(format)} (known: ${FORMATS.join(', ')})`);
-    }
-    return eq < 0 ? { format } : { format, file: s.slice(eq + 1) };
-  });
-  if (out.filter((f) => f.file === undefined).length > 1) throw new UsageError('at most one --format may go to stdout; give the others a file: --format json=out.json');
-  return out;
-}
-
-function render(report: Report, spec: FormatSpec, color: boolean, flags: ScanFlags): string {
-  switch (spec.format) {
-    case 'json':
-      return renderJson(report);
-    default:
-      return renderText(report, { color, verbose: flags.verbose === true });
-  }
-}
-
-export function exitCodeFor(report: Report, failOn: 'real' | 'benign'): 0 | 1 {
-  const failing = report.findings.filter((f) => !f.accepted && (failOn === 'benign' || f.verdict === 'real'));
-  return failing.length > 0 ? 1 : 0;
-}
+export const VERSION = '0.1.0';
 
 async function runScan(io: Io, projectArg: string | undefined, flags: ScanFlags, mode: 'report' | 'check'): Promise<number> {
-  const formats = parseFormats(flags.format);
+  const formats = parseFormatSpecs(flags.format);
   const project = selectProject({
     ...(projectArg !== undefined ? { project: projectArg } : {}),
     ...(flags.partsDir !== undefined ? { partsDir: flags.partsDir } : {}),
     ...(flags.part !== undefined ? { parts: flags.part } : {}),
     cwd: io.cwd,
   });
-  const { report } = await analyse(project);
+  const configFile = findConfig({
+    root: project.root,
+    ...(project.file !== undefined ? { projectFile: project.file } : {}),
+    ...(flags.config !== undefined ? { explicit: flags.config } : {}),
+    cwd: io.cwd,
+  });
+  const config = configFile !== undefined ? loadConfig(configFile) : EMPTY_CONFIG;
+  const options: Options = mergeOptions(config, {
+    ...(flags.failOn !== undefined ? { failOn: flags.failOn } : {}),
+    ...(flags.runtimePrefix !== undefined ? { runtimePrefix: flags.runtimePrefix } : {}),
+  });
+  const { report: raw } = await analyse(project);
+  const report = applyConfig(raw, config);
+  const ctx: FormatContext = {
+    projectRoot: project.root,
+    docsBaseUri: flags.docsBaseUri ?? DEFAULT_DOCS_BASE_URI,
+    toolVersion: VERSION,
+    severity: options.severity,
+    failOn: options.failOn,
+  };
   for (const spec of formats) {
-    const text = render(report, spec, spec.file === undefined && useColor(io, io.stdout, flags.color), flags);
-    if (spec.file !== undefined) writeFileSync(spec.file, text);
-    else io.stdout.write(text);
+    const text = render(report, spec, spec.file === undefined && useColor(io, io.stdout, flags.color), flags, ctx);
+    if (spec.file !== undefined) {
+      try {
+        writeFileSync(spec.file, text);
+      } catch (e) {
+        throw new UsageError(`--format ${spec.format}=${spec.file}: cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+      }
+    } else io.stdout.write(text);
+    // GitHub shows this Markdown on the run's summary page; only the github format asks for it.
+    if (spec.format === 'github' && io.env.GITHUB_STEP_SUMMARY) {
+      appendFileSync(io.env.GITHUB_STEP_SUMMARY, githubStepSummary(report, ctx));
+    }
   }
-  if (mode === 'report') {
-    // `report` informs; only `check` gates. Both fail on errors (exit 2, below).
-    return 0;
-  }
-  return exitCodeFor(report, flags.failOn ?? 'real');
+  // `report` informs; only `check` gates. Both fail with 2 on errors (in main).
+  return mode === 'report' ? 0 : exitCode(report, options.failOn);
 }
 
 async function explain(io: Io, path: string, projectArg: string | undefined, flags: ScanFlags & { format: 'text' | 'json' }): Promise<number> {
@@ -142,12 +144,15 @@ function scanCommand(program: Command, name: 'report' | 'check', description: st
     .argument('[project]', 'project dir or project file (snapcraft.yaml, rockcraft.yaml, charmcraft.yaml)')
     .option('--parts-dir <dir>', 'where the parts are built (default: PROJECT/parts)')
     .option('--part <name=dir>', 'name a part directly, without a project file (repeatable)', collect)
-    .option('--format <format[=file]>', `output format, optionally to a file (repeatable): ${FORMATS.join(', ')}`, collect)
+    .option('--format <format[=file]>', `output format, optionally to a file (repeatable): ${FORMAT_NAMES.join(', ')}`, collect)
+    .option('--config <file>', 'configuration file (default: stagefix.yaml beside the project file)')
+    .option('--runtime-prefix <path>', 'where the parts live at run time (default: /snap/<name>/current for a snap, / for a rock)')
+    .option('--docs-base-uri <uri>', 'where docs/rules/<id>.md is published, for helpUri and links')
     .option('-v, --verbose', 'list benign conflicts and all warnings too')
     .option('-q, --quiet', 'no progress display')
     .option('--no-color', 'never colour the output');
   if (name === 'check') {
-    cmd.addOption(new Option('--fail-on <verdict>', 'fail on real conflicts only, or on any conflict').choices(['real', 'benign']).default('real'));
+    cmd.addOption(new Option('--fail-on <verdict>', 'fail on real conflicts only (default), or on any conflict').choices(['real', 'benign']));
   }
   cmd.action(async (projectArg: string | undefined, flags: ScanFlags) => {
     result.code = await runScan(io, projectArg, flags, name);
@@ -158,7 +163,7 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
   const result = { code: 0 };
   const program = new Command('stagefix')
     .description('Find, explain and fix staging conflicts between craft parts.')
-    .version('0.1.0')
+    .version(VERSION)
     .exitOverride()
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
