@@ -5,7 +5,7 @@
  * references expanded. Set items keep read order; callers sort them (see sortSets).
  */
 import { FormatError } from '../../errors.js';
-import { wtf8ToString, type MValue } from './marshal.js';
+import { children, wtf8ToString, type MValue } from './marshal.js';
 
 export type Json = null | boolean | string | Json[] | { [k: string]: Json };
 
@@ -18,10 +18,23 @@ const CO_LOCAL = 0x20;
 const CO_CELL = 0x40;
 const CO_FREE = 0x80;
 
+/** Node count once references are expanded, saturating just above MAX_NODES; linear in distinct nodes. */
+function expandedSize(root: MValue): number {
+  const memo = new Map<MValue, number>();
+  const size = (v: MValue): number => {
+    const m = memo.get(v);
+    if (m !== undefined) return m;
+    let n = 1;
+    for (const c of children(v)) n = Math.min(MAX_NODES + 1, n + size(c));
+    memo.set(v, n);
+    return n;
+  };
+  return size(root);
+}
+
 export function dumpValue(root: MValue): Json {
-  let nodes = 0;
+  if (expandedSize(root) > MAX_NODES) throw new FormatError('pyc', `dump larger than ${MAX_NODES} nodes once references are expanded`);
   const d = (v: MValue): Json => {
-    if (++nodes > MAX_NODES) throw new FormatError('pyc', `dump larger than ${MAX_NODES} nodes`);
     switch (v.t) {
       case 'null': return { null: true };
       case 'none': return null;

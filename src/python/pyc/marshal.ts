@@ -85,11 +85,14 @@ export function formatOfMagic(magic: number): MarshalFormat {
 }
 
 /**
- * CPython's own MAX_MARSHAL_STACK_DEPTH: no object nested deeper can have been written by marshal, so the
- * limit rejects nothing real, and it keeps this recursive reader (about 2 JS frames per level) far below
- * Node's stack limit.
+ * Nesting limit for the reader, so hostile input cannot overflow the JS stack here or in the recursive
+ * walks over the tree (compare, write, dump). Measured: those walks overflow Node's default stack near
+ * 1,550 levels, so 600 leaves a 2.5x margin. Nothing CPython compiles comes close: its tokenizer caps
+ * indentation at 100 levels and parentheses at 200 (MAXINDENT, MAXLEVEL), and a nested def costs two
+ * marshal levels (code, co_consts tuple); the deepest stdlib pyc of 3.6–3.14 nests 15 levels.
+ * (CPython's marshal allows 2,000: MAX_MARSHAL_STACK_DEPTH.)
  */
-export const MAX_DEPTH = 2000;
+export const MAX_DEPTH = 600;
 
 const FLAG_REF = 0x80;
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
