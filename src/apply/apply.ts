@@ -55,7 +55,7 @@ async function checkExpect(op: FileOp, target: string, obs: Observed): Promise<{
   if (e.type === 'symlink') {
     if (obs.type !== 'symlink') return { mismatch: `expected a symlink, found ${obs.type === 'other' ? obs.kind : obs.type}` };
     if (obs.target !== e.target) return { mismatch: `symlink now points to ${JSON.stringify(obs.target)}, expected ${JSON.stringify(e.target)}` };
-    return { old: { type: 'symlink', target: obs.target, mtimeNs: obs.mtimeNs.toString() } };
+    return { old: { type: 'symlink', target: obs.target, mtimeNs: obs.mtimeNs.toString(), uid: obs.uid, gid: obs.gid } };
   }
   if (obs.type !== 'file') return { mismatch: `expected a regular file, found ${obs.type === 'other' ? obs.kind : obs.type}` };
   if (obs.size !== e.size) return { mismatch: `size is ${obs.size}, expected ${e.size}` };
@@ -68,7 +68,7 @@ async function checkExpect(op: FileOp, target: string, obs: Observed): Promise<{
     throw err;
   }
   if (d !== e.digest) return { mismatch: `contents changed (${d}, expected ${e.digest})` };
-  return { old: { type: 'file', size: obs.size, digest: d, mode: obs.mode, mtimeNs: obs.mtimeNs.toString() } };
+  return { old: { type: 'file', size: obs.size, digest: d, mode: obs.mode, mtimeNs: obs.mtimeNs.toString(), uid: obs.uid, gid: obs.gid } };
 }
 
 async function newShape(op: FileOp, old: OldState): Promise<Shape> {
@@ -204,7 +204,7 @@ async function performOp(journal: Journal, n: number, op: FileOp, target: string
     } catch (e) {
       if (errCode(e) !== 'EXDEV') throw e;
       if (old.type === 'file') {
-        await copyDurably(target, bk.abs, old.mode, BigInt(old.mtimeNs ?? '0'));
+        await copyDurably(target, bk.abs, old.mode, BigInt(old.mtimeNs ?? '0'), owner);
       } else delete old.backup; // a symlink is re-made from its target in the journal
     }
     await fsyncDir(dirname(bk.abs));
@@ -229,7 +229,7 @@ async function performOp(journal: Journal, n: number, op: FileOp, target: string
       if (errCode(e) !== 'EXDEV') throw e;
       // Across devices: a file is copied (fsync'd) before the unlink; a symlink needs no copy, undo
       // re-makes it from the target in the journal.
-      if (old.type === 'file') await copyDurably(target, bk.abs, old.mode, BigInt(old.mtimeNs ?? '0'));
+      if (old.type === 'file') await copyDurably(target, bk.abs, old.mode, BigInt(old.mtimeNs ?? '0'), owner);
       await fsp.unlink(target);
     }
     await fsyncDir(dirname(bk.abs));

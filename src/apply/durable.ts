@@ -37,10 +37,11 @@ export async function writeNewFile(path: string, bytes: Uint8Array, mode: number
  * where rename/link fail with EXDEV. The mtime goes through utimes' double-precision seconds, so it is
  * exact to about a microsecond, not to the nanosecond (Node has no timespec API).
  */
-export async function copyDurably(from: string, to: string, mode: number, mtimeNs: bigint): Promise<void> {
+export async function copyDurably(from: string, to: string, mode: number, mtimeNs: bigint, owner?: { uid: number; gid: number }): Promise<void> {
   await fsp.copyFile(from, to, constants.COPYFILE_EXCL);
   const fh = await fsp.open(to, constants.O_WRONLY | constants.O_NOFOLLOW);
   try {
+    if (owner !== undefined && process.getuid?.() === 0) await fh.chown(owner.uid, owner.gid);
     await fh.chmod(mode);
     const t = nsToSeconds(mtimeNs);
     await fh.utimes(t, t);

@@ -18,6 +18,8 @@ export const JOURNAL_VERSION = 1;
 export type OldState = Shape & {
   /** mtime in ns as a decimal string (JSON has no bigint). */
   mtimeNs?: string;
+  uid?: number;
+  gid?: number;
   /** Backup store file (relative to the journal dir) holding the old inode, when there is one. */
   backup?: string;
 };

@@ -61,7 +61,8 @@ async function restoreOld(view: JournalView, rec: OpRecord, target: string): Pro
     }
     await removeIfPresent(rec.tmp);
     if (backupObs.type === 'file') {
-      await copyDurably(backup, rec.tmp, backupObs.mode, backupObs.mtimeNs);
+      // The journal's mtime is the original; the copy's went through one lossy utimes already.
+      await copyDurably(backup, rec.tmp, backupObs.mode, old.mtimeNs !== undefined ? BigInt(old.mtimeNs) : backupObs.mtimeNs, backupObs);
       await fsp.rename(rec.tmp, target);
       await fsyncDir(dir);
       return;
@@ -70,6 +71,7 @@ async function restoreOld(view: JournalView, rec: OpRecord, target: string): Pro
   if (old.type === 'symlink') {
     await removeIfPresent(rec.tmp);
     await fsp.symlink(old.target, rec.tmp);
+    if (old.uid !== undefined && process.getuid?.() === 0) await fsp.lchown(rec.tmp, old.uid, old.gid ?? old.uid);
     if (old.mtimeNs !== undefined) {
       const t = nsToSeconds(BigInt(old.mtimeNs));
       await fsp.lutimes(rec.tmp, t, t);
