@@ -103,7 +103,7 @@ export function serializeRecord(rows: readonly RecordRow[], lineEnding: LineEndi
   });
 }
 
-/** Rows whose hash and size RECORD leaves empty: bytecode (pip never hashes it) and RECORD itself. */
+/** Rows regeneration leaves as they are: bytecode (pip writes it unhashed) and RECORD itself. */
 export function isUnhashedRow(path: string): boolean {
   return path.endsWith('.pyc') || /(^|\/)[^/]+\.dist-info\/RECORD$/.test(path);
 }
@@ -133,8 +133,8 @@ export function resolveRecordPath(sitePackagesDir: string, rowPath: string): str
 
 /**
  * Recomputes `sha256=<digest>,<size>` for each hashed row from the files as they are now (after the
- * python plugin's shebang rewrite, for instance). Order is kept; `.pyc` rows and RECORD's own row stay
- * unhashed, as pip writes them. `lookup` gets install-relative paths.
+ * python plugin's shebang rewrite, for instance). Order is kept; `.pyc` rows and RECORD's own row are
+ * copied unchanged (pip writes them with empty hash and size). `lookup` gets install-relative paths.
  */
 export function regenerateRecord(
   rows: readonly RecordRow[],
@@ -149,7 +149,10 @@ export function regenerateRecord(
       out.rows.push(row);
       continue;
     }
-    if (isUnhashedRow(row.path) && row.algorithm === undefined) {
+    // Kept even when hashed: numpy's wheel ships a hashed `.pyc` that pip's own compile step then
+    // overwrites, so its row is stale in every install; re-hashing it would make two parts' RECORDs differ
+    // (pyc bytes hold the part's path) where pip's own output agrees.
+    if (isUnhashedRow(row.path)) {
       out.rows.push(row);
       continue;
     }
