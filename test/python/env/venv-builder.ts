@@ -11,8 +11,9 @@ const run = promisify(execFile);
 
 export const INDEX_URL = localIndexUrl() ?? 'file:///opt/pypi/simple';
 
-export async function makeVenv(py: Interpreter, dir: string): Promise<string> {
-  await run(py.exe, ['-m', 'venv', dir], { env: buildHostEnv() });
+/** `withoutPip` skips ensurepip (the slow part) where a test only needs venv's own files. */
+export async function makeVenv(py: Interpreter, dir: string, opts: { withoutPip?: boolean } = {}): Promise<string> {
+  await run(py.exe, ['-m', 'venv', ...(opts.withoutPip ? ['--without-pip'] : []), dir], { env: buildHostEnv() });
   return dir;
 }
 
