@@ -10,6 +10,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { FsError } from '../errors.js';
 import {
+  digest,
   relPath,
   type Collision,
   type CollisionKind,
@@ -23,7 +24,9 @@ import {
   type Project,
   type ScanWarning,
 } from '../model.js';
-import { xxh64Bytes, xxh64File } from '../util/hash.js';
+import type { CacheStats, DigestCache } from './cache.js';
+import { hashFiles, type HashTask } from './hash-pool.js';
+import { HashStatus } from './hash-worker.js';
 import { decodePcText, entryTypesCollide, linkTargetsCollide, pcFilesCollide, permissionsCollide } from './craft/collide.js';
 import { stageSet, type ListingEntry } from './craft/stage-set.js';
 import { pool, walkPart } from './walk.js';
@@ -47,15 +50,21 @@ export interface ScanResult {
   /** xxh64 of every hashed regular file, keyed by `hashKey(part, path)`. */
   hashes: Map<string, Digest>;
   stats: { entries: number; sharedPaths: number; hashedFiles: number; hashedBytes: number };
+  /** Present when a digest cache was used. */
+  cache?: CacheStats;
 }
 
 export const hashKey = (part: PartName, path: string): string => `${part}\0${path}`;
 
 export interface ScanOptions {
   progress?: ProgressSink;
-  /** Files up to this size are read whole; larger ones are streamed. */
+  /** @deprecated ignored: every file is read through one reused 1 MiB buffer per hashing thread. */
   wholeReadLimit?: number;
-  /** Injected by the incremental cache (issue 6): a known digest for an unchanged file. */
+  /** The incremental digest cache (issue 6); saved at the end of the scan. */
+  cache?: DigestCache;
+  /** Hashing threads (default: the available cores, at most 4). */
+  hashThreads?: number;
+  /** A known digest for an unchanged file (consulted after `cache`). */
   cachedDigest?: (abs: string, e: Entry) => Digest | undefined;
   onHashed?: (abs: string, e: Entry, d: Digest) => void;
 }
@@ -161,38 +170,47 @@ export async function scan(project: Project, opts: ScanOptions = {}): Promise<Sc
   }
   const hashes = new Map<string, Digest>();
   let hashedBytes = 0;
-  let done = 0;
-  const limit = opts.wholeReadLimit ?? 1 << 20;
-  await pool([...toHash], 8, async ([key, { part, path, entry }]) => {
+  const tasks: (HashTask & { key: string; part: PartScan; path: string; entry: Entry })[] = [];
+  for (const [key, { part, path, entry }] of toHash) {
     const abs = join(part.spec.installDir, path);
-    const cached = opts.cachedDigest?.(abs, entry);
-    if (cached) {
-      hashes.set(key, cached);
-    } else {
-      try {
-        let d: Digest;
-        let size: number;
-        if (entry.size <= limit) {
-          const bytes = await readFile(abs, { flag: 'r' });
-          size = bytes.length;
-          d = await xxh64Bytes(bytes);
-        } else {
-          ({ digest: d, size } = await xxh64File(abs));
-        }
-        if (size !== entry.size) {
-          warnings.push({ code: 'changed-during-scan', part: part.spec.name, path: relPath(path), message: `size changed while scanning (${entry.size} → ${size} bytes)` });
-        }
-        hashes.set(key, d);
-        hashedBytes += size;
-        opts.onHashed?.(abs, entry, d);
-      } catch (e) {
-        warnings.push({ code: 'unreadable', part: part.spec.name, path: relPath(path), message: `cannot read (${(e as NodeJS.ErrnoException).code ?? 'error'})` });
-      }
-    }
-    done++;
-    if (done % 256 === 0) progress({ phase: 'comparing', done, total: toHash.size, bytes: hashedBytes });
+    const cached = opts.cache?.lookup(part.spec.installDir, path, entry) ?? opts.cachedDigest?.(abs, entry);
+    if (cached) hashes.set(key, cached);
+    else tasks.push({ key, part, path, entry, abs, dev: entry.dev, ino: entry.ino, size: entry.size, mtimeNs: entry.mtimeNs, ctimeNs: entry.ctimeNs });
+  }
+  const cachedCount = hashes.size;
+  progress({ phase: 'comparing', done: cachedCount, total: toHash.size, bytes: 0 });
+  const pooled = await hashFiles(tasks, {
+    ...(opts.hashThreads !== undefined ? { threads: opts.hashThreads } : {}),
+    onProgress: (files, bytes) => progress({ phase: 'comparing', done: cachedCount + files, total: toHash.size, bytes }),
   });
-  progress({ phase: 'comparing', done, total: toHash.size, bytes: hashedBytes });
+  let t = 0;
+  pooled.results.forEach((r, b) => {
+    const batch = pooled.batches[b] as HashTask[];
+    for (let i = 0; i < batch.length; i++, t++) {
+      const { key, part, path, entry, abs } = tasks[t] as (typeof tasks)[number];
+      const status = r.status[i];
+      if (status === HashStatus.Unreadable) {
+        warnings.push({ code: 'unreadable', part: part.spec.name, path: relPath(path), message: `cannot read (${r.codes[i] ?? 'error'})` });
+        continue;
+      }
+      const size = r.sizes[i] as number;
+      const d = digest(`xxh64:${(r.digests[i] as bigint).toString(16).padStart(16, '0')}`);
+      hashes.set(key, d);
+      hashedBytes += size;
+      if (status === HashStatus.Changed) {
+        warnings.push({
+          code: 'changed-during-scan',
+          part: part.spec.name,
+          path: relPath(path),
+          message: size !== entry.size ? `size changed while scanning (${entry.size} → ${size} bytes)` : 'file changed while scanning',
+        });
+        continue;
+      }
+      opts.cache?.record(part.spec.installDir, path, entry, d);
+      opts.onHashed?.(abs, entry, d);
+    }
+  });
+  const cacheStats = opts.cache?.save();
 
   const collisions: Collision[] = [];
   const modeWarnings: ModeWarning[] = [];
@@ -239,6 +257,7 @@ export async function scan(project: Project, opts: ScanOptions = {}): Promise<Sc
     warnings,
     hashes,
     stats: { entries: total, sharedPaths: shared.length, hashedFiles: hashes.size, hashedBytes },
+    ...(cacheStats ? { cache: cacheStats } : {}),
   };
 }
 

@@ -1,0 +1,138 @@
+/**
+ * Hashes many files on every core: worker threads each read into one reused buffer (`hash-worker.ts`),
+ * fed in batches so that message passing costs nothing next to the reads. Small scans hash inline, since
+ * starting a worker costs more than hashing a few megabytes.
+ */
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { xxhashApi } from '../util/hash.js';
+import { makeHasher, WORKER_MARK, type HashJob, type HashResult } from './hash-worker.js';
+
+export interface HashTask {
+  abs: string;
+  dev: bigint;
+  ino: bigint;
+  size: number;
+  mtimeNs: bigint;
+  ctimeNs: bigint;
+}
+
+export interface HashPoolOptions {
+  /** Worker threads; default: the cores available, at most 4 (reads, not hashing, bound the rest). */
+  threads?: number;
+  /** Below this many bytes and files, hashing runs inline. */
+  inlineBytes?: number;
+  inlineFiles?: number;
+  /** Called after every batch with the number of files and bytes done. */
+  onProgress?: (files: number, bytes: number) => void;
+}
+
+/** Batches end at whichever comes first; two batches per worker are in flight to hide the round trip. */
+const BATCH_FILES = 256;
+const BATCH_BYTES = 16 << 20;
+
+function jobOf(tasks: readonly HashTask[]): HashJob {
+  const expect = new BigInt64Array(tasks.length * 5);
+  tasks.forEach((t, i) => {
+    expect[i * 5] = BigInt.asIntN(64, t.dev);
+    expect[i * 5 + 1] = BigInt.asIntN(64, t.ino);
+    expect[i * 5 + 2] = BigInt(t.size);
+    expect[i * 5 + 3] = t.mtimeNs;
+    expect[i * 5 + 4] = t.ctimeNs;
+  });
+  return { paths: tasks.map((t) => t.abs), expect };
+}
+
+function batches(tasks: readonly HashTask[]): HashTask[][] {
+  const out: HashTask[][] = [];
+  let cur: HashTask[] = [];
+  let bytes = 0;
+  for (const t of tasks) {
+    cur.push(t);
+    bytes += t.size;
+    if (cur.length >= BATCH_FILES || bytes >= BATCH_BYTES) {
+      out.push(cur);
+      cur = [];
+      bytes = 0;
+    }
+  }
+  if (cur.length > 0) out.push(cur);
+  return out;
+}
+
+/** The compiled worker sits beside this module; from TypeScript sources (tests, tsx) it runs through tsx. */
+function workerEntry(): { url: URL; execArgv: string[] } {
+  const js = new URL('./hash-worker.js', import.meta.url);
+  if (existsSync(fileURLToPath(js))) return { url: js, execArgv: [] };
+  return { url: new URL('./hash-worker.ts', import.meta.url), execArgv: ['--import', 'tsx'] };
+}
+
+/** One result per task, in task order. */
+export interface PoolOutput {
+  results: HashResult[];
+  /** The batches, aligned with `results`. */
+  batches: HashTask[][];
+}
+
+export async function hashFiles(tasks: readonly HashTask[], opts: HashPoolOptions = {}): Promise<PoolOutput> {
+  const parts = batches(tasks);
+  const totalBytes = tasks.reduce((s, t) => s + t.size, 0);
+  const threads = Math.max(1, Math.min(opts.threads ?? Math.min(availableParallelism(), 4), parts.length));
+  const results = new Array<HashResult>(parts.length);
+  let doneFiles = 0;
+  let doneBytes = 0;
+  const report = (b: HashTask[], r: HashResult): void => {
+    doneFiles += b.length;
+    for (const s of r.sizes) doneBytes += s;
+    opts.onProgress?.(doneFiles, doneBytes);
+  };
+
+  if (parts.length === 0) return { results: [], batches: [] };
+  if (threads < 2 || (totalBytes < (opts.inlineBytes ?? 64 << 20) && tasks.length < (opts.inlineFiles ?? 4096))) {
+    const hash = makeHasher(await xxhashApi());
+    parts.forEach((b, i) => {
+      const r = hash(jobOf(b));
+      results[i] = r;
+      report(b, r);
+    });
+    return { results, batches: parts };
+  }
+
+  const entry = workerEntry();
+  const workers = Array.from({ length: threads }, () => new Worker(entry.url, { workerData: { mark: WORKER_MARK }, execArgv: entry.execArgv }));
+  try {
+    let next = 0;
+    await Promise.all(
+      workers.map(
+        (w) =>
+          new Promise<void>((resolve, reject) => {
+            let inFlight = 0;
+            const send = (): void => {
+              while (inFlight < 2 && next < parts.length) {
+                const id = next++;
+                inFlight++;
+                w.postMessage({ id, job: jobOf(parts[id] as HashTask[]) });
+              }
+              if (inFlight === 0) resolve();
+            };
+            w.on('message', (msg: { id: number; result: HashResult }) => {
+              inFlight--;
+              results[msg.id] = msg.result;
+              report(parts[msg.id] as HashTask[], msg.result);
+              send();
+            });
+            w.on('error', reject);
+            w.on('exit', (code) => {
+              if (inFlight > 0 || next < parts.length) reject(new Error(`hash worker exited (${code})`));
+            });
+            send();
+          }),
+      ),
+    );
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+  return { results, batches: parts };
+}
