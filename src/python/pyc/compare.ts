@@ -43,7 +43,11 @@ const magicOf = (b: Uint8Array): number => (b[0] ?? 0) | ((b[1] ?? 0) << 8);
 
 /** Distinct co_filename values, sorted. */
 export function filenamesOf(root: MValue): string[] {
-  return [...new Set(codeObjects(root).map((c) => codeText(c, 'co_filename')))].sort();
+  // co_filename is one shared node per module: decode each distinct node once.
+  const nodes = new Set<MValue | number | undefined>(codeObjects(root).map((c) => c.f.co_filename));
+  const names = new Set<string>();
+  for (const n of nodes) names.add(typeof n === 'object' && n.t === 'str' ? wtf8ToString(n.v) : '');
+  return [...names].sort();
 }
 
 /** Short rendering of a value for difference reports. */
@@ -78,8 +82,96 @@ interface Diff {
   b: string;
 }
 
+function sameArray(a: Uint8Array, b: Uint8Array): boolean {
+  const n = a.length;
+  if (n !== b.length) return false;
+  if (n > 64) return Buffer.from(a.buffer, a.byteOffset, n).equals(Buffer.from(b.buffer, b.byteOffset, n));
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * Direct pairwise equality (co_filename ignored): cheaper than hash-consing every node. Sets, whose
+ * order is hash-seed dependent before 3.11, fall back to value ids from Canon.
+ */
+class Eq {
+  private canon: Canon | undefined;
+  private readonly same = new Map<MValue, MValue>();
+
+  ids(v: MValue): number {
+    this.canon ??= new Canon({ ignoreFilename: true, keepInterned: false });
+    return this.canon.id(v);
+  }
+
+  eq(a: MValue, b: MValue): boolean {
+    if (a === b) return true;
+    if (a.t !== b.t) return false;
+    switch (a.t) {
+      case 'int': return a.v === (b as typeof a).v;
+      case 'bool': return a.v === (b as typeof a).v;
+      case 'str': case 'bytes': return sameArray(a.v, (b as typeof a).v);
+      case 'float': return sameArray(a.bits, (b as typeof a).bits);
+      case 'complex': return sameArray(a.re, (b as typeof a).re) && sameArray(a.im, (b as typeof a).im);
+      case 'null': case 'none': case 'stopiter': case 'ellipsis': return true;
+      default: break;
+    }
+    if (this.same.get(a) === b) return true;
+    let r: boolean;
+    switch (a.t) {
+      case 'tuple': case 'list': {
+        const x = a.items;
+        const y = (b as typeof a).items;
+        r = x.length === y.length;
+        for (let i = 0; r && i < x.length; i++) r = this.eq(x[i] as MValue, y[i] as MValue);
+        break;
+      }
+      case 'set': case 'frozenset': {
+        const x = a.items;
+        const y = (b as typeof a).items;
+        if (x.length !== y.length) r = false;
+        else {
+          const ix = x.map((v) => this.ids(v)).sort((p, q) => p - q);
+          const iy = y.map((v) => this.ids(v)).sort((p, q) => p - q);
+          r = ix.every((v, i) => v === iy[i]);
+        }
+        break;
+      }
+      case 'dict': {
+        const x = a.entries;
+        const y = (b as typeof a).entries;
+        r = x.length === y.length && x.every(([k, v], i) => this.eq(k, (y[i] as [MValue, MValue])[0]) && this.eq(v, (y[i] as [MValue, MValue])[1]));
+        break;
+      }
+      case 'slice': {
+        const y = b as typeof a;
+        r = this.eq(a.start, y.start) && this.eq(a.stop, y.stop) && this.eq(a.step, y.step);
+        break;
+      }
+      case 'code': {
+        const y = b as typeof a;
+        r = a.layout === y.layout;
+        if (r) {
+          for (const name in a.f) {
+            if (name === 'co_filename') continue;
+            const fx = a.f[name] as number | MValue;
+            const fy = y.f[name];
+            if (typeof fx === 'number' || typeof fy !== 'object' ? fx !== fy : !this.eq(fx, fy)) {
+              r = false;
+              break;
+            }
+          }
+        }
+        break;
+      }
+      default: r = false;
+    }
+    if (r) this.same.set(a, b);
+    return r;
+  }
+}
+
 /** Walk down two unequal trees to the first differing leaf-most place. */
-function locate(canon: Canon, a: MValue, b: MValue): Diff {
+function locate(canon: Eq, a: MValue, b: MValue): Diff {
   let path = a.t === 'code' ? codeName(a) : '';
   let code = a.t === 'code' ? codeName(a) : '';
   let x = a;
@@ -97,7 +189,7 @@ function locate(canon: Canon, a: MValue, b: MValue): Diff {
           if (fx !== fy) return { path: `${path}.${name}`, code, a: preview(fx), b: preview(fy) };
           continue;
         }
-        if (canon.id(fx) !== canon.id(fy)) {
+        if (!canon.eq(fx, fy)) {
           next = [`.${name}`, fx, fy];
           break;
         }
@@ -107,7 +199,7 @@ function locate(canon: Canon, a: MValue, b: MValue): Diff {
       for (let i = 0; i < n && next === undefined; i++) {
         const xi = x.items[i] as MValue;
         const yi = y.items[i] as MValue;
-        if (canon.id(xi) !== canon.id(yi)) next = [`[${i}]`, xi, yi];
+        if (!canon.eq(xi, yi)) next = [`[${i}]`, xi, yi];
       }
       if (next === undefined) return { path, code, a: `${x.t}[${x.items.length}]`, b: `${y.t}[${y.items.length}]` };
     } else if (x.t === 'dict' && y.t === 'dict') {
@@ -115,12 +207,12 @@ function locate(canon: Canon, a: MValue, b: MValue): Diff {
       for (let i = 0; i < n && next === undefined; i++) {
         const [kx, vx] = x.entries[i] as [MValue, MValue];
         const [ky, vy] = y.entries[i] as [MValue, MValue];
-        if (canon.id(kx) !== canon.id(ky)) next = [`{key ${i}}`, kx, ky];
-        else if (canon.id(vx) !== canon.id(vy)) next = [`[${preview(kx)}]`, vx, vy];
+        if (!canon.eq(kx, ky)) next = [`{key ${i}}`, kx, ky];
+        else if (!canon.eq(vx, vy)) next = [`[${preview(kx)}]`, vx, vy];
       }
     } else if (x.t === 'slice' && y.t === 'slice') {
       for (const k of ['start', 'stop', 'step'] as const) {
-        if (canon.id(x[k]) !== canon.id(y[k])) {
+        if (!canon.eq(x[k], y[k])) {
           next = [`.${k}`, x[k], y[k]];
           break;
         }
@@ -136,8 +228,8 @@ function locate(canon: Canon, a: MValue, b: MValue): Diff {
 
 /** Structural comparison of two parsed bodies (co_filename ignored). */
 export function compareTrees(a: MValue, b: MValue): { equal: true } | ({ equal: false } & Diff) {
-  const canon = new Canon({ ignoreFilename: true, keepInterned: false });
-  if (canon.id(a) === canon.id(b)) return { equal: true };
+  const canon = new Eq();
+  if (canon.eq(a, b)) return { equal: true };
   return { equal: false, ...locate(canon, a, b) };
 }
 

@@ -417,9 +417,16 @@ export function codeObjects(root: MValue): CodeObject[] {
   const stack: MValue[] = [root];
   while (stack.length > 0) {
     const v = stack.pop() as MValue;
+    // Only containers and code objects can hold code; scalars are skipped without bookkeeping.
+    if (v.t !== 'code' && v.t !== 'tuple' && v.t !== 'list' && v.t !== 'set' && v.t !== 'frozenset' && v.t !== 'dict' && v.t !== 'slice') continue;
     if (seen.has(v)) continue;
     seen.add(v);
-    if (v.t === 'code') out.push(v);
+    if (v.t === 'code') {
+      out.push(v);
+      const consts = v.f.co_consts;
+      if (typeof consts === 'object') stack.push(consts);
+      continue;
+    }
     const ch = children(v);
     for (let i = ch.length - 1; i >= 0; i--) stack.push(ch[i] as MValue);
   }
