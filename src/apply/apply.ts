@@ -145,7 +145,13 @@ export async function applyOps(ops: readonly FileOp[], opts: ApplyOptions): Prom
           emit('skipped');
           continue;
         }
-        if (parent !== undefined) throw new ApplyError(`refused: ${parent.problem} at ${parent.at} (stagefix never writes through a symlinked or non-directory parent)`, target);
+        if (parent !== undefined)
+          throw new ApplyError(
+            parent.problem === 'parent-symlink'
+              ? `refused: ${parent.at} is a symlink (stagefix never writes through a symlinked parent)`
+              : `refused: ${parent.problem} at ${parent.at}`,
+            target,
+          );
         const obs = await observe(target);
         const chk = await checkExpect(op, target, obs);
         if ('mismatch' in chk) {

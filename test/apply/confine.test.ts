@@ -71,7 +71,7 @@ describe('confinement', () => {
       allowedRoots: roots,
     });
     expect(res.errors).toHaveLength(1);
-    expect(res.errors[0]?.error).toMatch(/parent-symlink/);
+    expect(res.errors[0]?.error).toMatch(/evil is a symlink \(stagefix never writes through a symlinked parent\)/);
     expect(res.rolledBack).toBe(true);
     expect(res.applied).toEqual([]);
     expect(await snapshot(outside)).toEqual(before);
@@ -89,6 +89,14 @@ describe('confinement', () => {
     const asLink = await applyOps([write(`${SITE}/json/out`, { type: 'symlink', target: join(outside, 'victim.txt') })], { stateDir, allowedRoots: roots });
     expect(asLink.applied).toHaveLength(1);
     expect((await fsp.lstat(link)).isFile()).toBe(true);
+    const dirLink = join(root, SITE, 'json', 'outdir');
+    await fsp.symlink(outside, dirLink);
+    const rm = await applyOps([{ op: 'remove', part: partName('a'), root, path: relPath(`${SITE}/json/outdir`), expect: { type: 'symlink', target: outside }, why: 't' }], {
+      stateDir,
+      allowedRoots: roots,
+    });
+    expect(rm.applied).toHaveLength(1);
+    await expect(fsp.lstat(dirLink)).rejects.toThrow(/ENOENT/);
     expect(await snapshot(outside)).toEqual(before);
   });
 });
