@@ -94,11 +94,12 @@ export class Journal {
 
   static async reopen(view: JournalView): Promise<Journal> {
     const path = join(view.dir, 'journal.jsonl');
-    // A torn last line would glue itself to the next record; end the file with a newline first.
+    // A torn last line (the record never became durable, so its step never ran) is cut off, so the
+    // next record starts on a line of its own and the file stays well-formed.
     const bytes = await fsp.readFile(path).catch(() => Buffer.alloc(0));
     const fh = await fsp.open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND, 0o600);
     if (bytes.length > 0 && bytes[bytes.length - 1] !== 0x0a) {
-      await fh.write('\n');
+      await fh.truncate(bytes.lastIndexOf(0x0a) + 1);
       await fh.sync();
     }
     return new Journal(view.id, view.dir, fh);
