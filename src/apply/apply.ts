@@ -208,7 +208,9 @@ async function performOp(journal: Journal, n: number, op: FileOp, target: string
     try {
       await fsp.link(target, bk.abs);
     } catch (e) {
-      if (errCode(e) !== 'EXDEV') throw e;
+      // EXDEV: state dir on another file system. EPERM: protected_hardlinks refuses to link a file
+      // we do not own. Either way a copy keeps every byte.
+      if (errCode(e) !== 'EXDEV' && errCode(e) !== 'EPERM') throw e;
       if (old.type === 'file') {
         await copyDurably(target, bk.abs, old.mode, BigInt(old.mtimeNs ?? '0'), owner);
       } else delete old.backup; // a symlink is re-made from its target in the journal
