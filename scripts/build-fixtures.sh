@@ -27,7 +27,8 @@ done
 out=$(realpath -m -- "$out")
 
 # name | python minor | PARTS_PYTHON_INTERPRETER | python-packages (space separated; pip setuptools wheel are
-# always first, see build-part.sh). The order here is the order in snapcraft.yaml.
+# always first, see build-part.sh). The order here is the order in snapcraft.yaml. test/fixtures/recipe.ts
+# reads this table to check example/ against it: keep one quoted entry per line.
 parts=(
   "flask-a|3.11|python3|flask==3.1.3"
   "flask-b|3.11|python3|flask==3.1.3 requests"
