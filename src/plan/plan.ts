@@ -243,66 +243,73 @@ async function planReal(pl: Planner, f: Finding): Promise<void> {
 }
 
 /**
- * RECORDs last: regenerated (order and line ending kept) from the files as the plan leaves them, for
- * every benign RECORD conflict and every RECORD listing a file the plan rewrites, in every part that
- * ships it, so the copies stay identical and every hash matches its file.
+ * RECORDs last, from the files as the plan leaves them (order and line ending kept): every RECORD in
+ * every part, so each hash matches its file (the python plugin's shebang rewrite leaves script rows
+ * stale). Copies that several parts ship identically are rewritten only when the results are still
+ * identical (no new conflict); a benign RECORD conflict is regenerated in each part that ships it; a
+ * real one only where the plan rewrites a file it lists (never for its own sake).
  */
 async function planRecords(pl: Planner, benignRecords: Finding[], realPaths: Set<string>): Promise<void> {
-  const todo = new Map<string, { parts: Set<PartName>; finding?: Finding }>();
-  for (const f of benignRecords) todo.set(f.path, { parts: new Set(f.parts), finding: f });
-  for (const [part, files] of pl.overlay) {
-    const changed = new Set(files.keys());
-    const scanned = pl.a.scan.parts.find((p) => p.spec.name === part);
-    for (const [path, e] of scanned?.entries ?? []) {
-      if (e.type !== 'file' || !isRecordPath(path) || changed.has(path)) continue;
-      const listed = recordHashedPaths(utf8.decode(await pl.read(part, path)), path);
-      if (!listed.some((l) => changed.has(l))) continue;
-      const t = todo.get(path) ?? { parts: new Set<PartName>() };
-      t.parts.add(part);
-      // Keep shared copies in step, unless they are a real conflict (never touched for its own sake).
-      if (!realPaths.has(path)) for (const other of pl.a.scan.parts) if (other.staged.has(path) && pl.isFile(other.spec.name, path)) t.parts.add(other.spec.name);
-      todo.set(path, t);
-    }
+  const benign = new Map(benignRecords.map((f) => [f.path as string, f]));
+  const shippers = new Map<string, PartName[]>();
+  for (const p of pl.a.scan.parts) {
+    for (const [path, e] of p.entries) if (e.type === 'file' && isRecordPath(path)) shippers.set(path, [...(shippers.get(path) ?? []), p.spec.name]);
   }
-  for (const [path, t] of todo) {
-    const parts = pl.a.project.parts.map((p) => p.name).filter((p) => t.parts.has(p) && pl.isFile(p, path));
+  for (const [path, all] of [...shippers].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const finding = benign.get(path);
     const lookups = new Map<PartName, (rel: string) => Uint8Array | 'missing'>();
     const news = new Map<PartName, string>();
     const olds = new Map<PartName, Uint8Array>();
-    for (const p of parts) {
+    const forced = new Set<PartName>();
+    for (const p of all) {
       const old = await pl.read(p, path);
       olds.set(p, old);
       const text = utf8.decode(old);
       const files = new Map<string, Uint8Array>();
-      for (const rel of recordHashedPaths(text, path)) if (pl.isFile(p, rel)) files.set(rel, await pl.read(p, rel));
+      const changed = pl.overlay.get(p);
+      for (const rel of recordHashedPaths(text, path)) {
+        if (pl.isFile(p, rel)) files.set(rel, await pl.read(p, rel));
+        if (changed?.has(rel)) forced.add(p);
+      }
       const lookup = (rel: string): Uint8Array | 'missing' => files.get(rel) ?? 'missing';
       lookups.set(p, lookup);
       news.set(p, regenerateRecordText(text, path, lookup).text);
     }
-    const owner = pl.owner(path, parts);
-    const ownerText = news.get(owner);
+    const staged = all.filter((p) => pl.a.scan.parts.find((s) => s.spec.name === p)?.staged.has(path));
+    let parts: PartName[];
     let note: string | undefined;
-    // Copies that still differ (rows in another order): the owner's regenerated RECORD is written to a
-    // part only when it is also exactly right for that part's files.
-    if (ownerText !== undefined && new Set(news.values()).size > 1) {
-      const fitsAll = parts.every((p) => {
-        const lookup = lookups.get(p);
-        return lookup !== undefined && regenerateRecordText(ownerText, path, lookup).text === ownerText;
-      });
-      if (fitsAll) {
-        for (const p of parts) news.set(p, ownerText);
-        note = `rows differ in order between parts; every part gets ${owner}'s regenerated RECORD (checked against its own files)`;
-      } else note = 'regenerated copies still differ between parts; each part keeps its own, correct RECORD';
-    }
+    if (realPaths.has(path)) parts = all.filter((p) => forced.has(p));
+    else if (finding !== undefined) {
+      parts = all;
+      const owner = pl.owner(path, finding.parts);
+      const ownerText = news.get(owner);
+      // Rows in another order: the owner's regenerated RECORD goes to a part only when it is also exactly
+      // right for that part's files.
+      if (ownerText !== undefined && new Set(finding.parts.map((p) => news.get(p))).size > 1) {
+        const fitsAll = finding.parts.every((p) => {
+          const lookup = lookups.get(p);
+          return lookup !== undefined && regenerateRecordText(ownerText, path, lookup).text === ownerText;
+        });
+        if (fitsAll) {
+          for (const p of finding.parts) news.set(p, ownerText);
+          note = `rows differ in order between parts; every part gets ${owner}'s regenerated RECORD (checked against its own files)`;
+        } else note = 'regenerated copies still differ between parts; each part keeps its own, correct RECORD';
+      }
+    } else if (staged.length > 1 && new Set(staged.map((p) => news.get(p))).size > 1) {
+      // Identical today, different once regenerated: the listed files differ (a conflict reported
+      // elsewhere). Rewrite only the parts that must follow a rewrite.
+      parts = all.filter((p) => forced.has(p));
+      if (parts.length > 0) note = 'regenerated copies would differ between parts; only the parts whose listed files this plan rewrites are regenerated';
+    } else parts = all;
     const ops: FileOp[] = [];
     for (const p of parts) {
       const next = encode(news.get(p) ?? '');
       const old = olds.get(p);
       if (old !== undefined && !equal(old, next)) ops.push(await pl.write(p, path, next, 'RECORD regenerated from the files on disk'));
     }
-    const f = t.finding;
-    const why: Why = f ? whyOf(f) : { rule: 'pip-record', messageId: 'follows-rewrite', verdict: 'benign', reason: 'lists files this plan rewrites' };
-    pl.push({ kind: 'regenerate-record', path: relPath(path), parts, why, preconditions: preconds(ops), ops, ...(note !== undefined ? { note } : {}) });
+    if (ops.length === 0 && note === undefined && finding === undefined) continue;
+    const why: Why = finding ? whyOf(finding) : { rule: 'pip-record', messageId: 'stale-rows', verdict: 'benign', reason: 'RECORD rows that do not match the files (or files this plan rewrites)' };
+    pl.push({ kind: 'regenerate-record', path: relPath(path), parts: all, why, preconditions: preconds(ops), ops, ...(note !== undefined ? { note } : {}) });
   }
 }
 
