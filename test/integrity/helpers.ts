@@ -100,11 +100,11 @@ export function runPython(py: Interpreter, dirs: string[], code: string): string
  * The stage as craft-parts' STAGE step lays it out: each part's staged paths copied in part order, a
  * later part replacing an earlier one's file. Used to ask a real interpreter what it imports.
  */
-export function materialiseStage(run: IntegrityRun): string {
+export function materialiseStage(run: IntegrityRun, under = ''): string {
   const stage = join(run.dir, 'stage');
   mkdirSync(stage, { recursive: true });
   for (const p of run.analysis.scan.parts) {
-    const paths = [...p.staged].sort();
+    const paths = [...p.staged].filter((x) => under === '' || x === under || x.startsWith(`${under}/`) || under.startsWith(`${x}/`)).sort();
     for (const path of paths) {
       const e = p.entries.get(path);
       if (!e) continue;

@@ -53,7 +53,7 @@ describe.skipIf(!py)(skipTitle('version-skew', '3.11', py), () => {
 
   it('matches what a real interpreter sees in the staged tree: two installed versions', () => {
     if (!py) return;
-    const stage = materialiseStage(skew);
+    const stage = materialiseStage(skew, SP);
     const out = runPython(py, [join(stage, SP)], [
       'import importlib.metadata as m',
       "print(sorted(d.version for d in m.distributions(path=[sys.path[0]]) if d.metadata['Name'].lower().replace('_', '-') == 'more-itertools'))",
