@@ -8,9 +8,10 @@ import { Command, CommanderError, Option } from 'commander';
 import { isStagefixError, UsageError } from '../errors.js';
 import type { Report } from '../model.js';
 import { renderText } from '../report/text.js';
-import { DEFAULT_DOCS_BASE_URI, githubStepSummary, MACHINE_FORMATS, parseFormatSpecs, REPORTERS, FORMAT_NAMES, type FormatContext, type FormatSpec } from '../report/formats/index.js';
+import { DEFAULT_DOCS_BASE_URI, githubStepSummary, parseFormatSpecs, REPORTERS, FORMAT_NAMES, type FormatContext, type FormatSpec } from '../report/formats/index.js';
 import { applyConfig, exitCode, findConfig, loadConfig, mergeOptions, EMPTY_CONFIG, type Options } from '../config/index.js';
 import { appendFileSync } from 'node:fs';
+import { createProgress, progressEnabled } from './progress.js';
 import { analyse, selectProject } from '../run.js';
 import { inspectFile, renderInspection } from '../inspect/inspect.js';
 import { classifyPair, renderReason } from '../classify/classify.js';
@@ -73,7 +74,19 @@ async function runScan(io: Io, projectArg: string | undefined, flags: ScanFlags,
     ...(flags.failOn !== undefined ? { failOn: flags.failOn } : {}),
     ...(flags.runtimePrefix !== undefined ? { runtimePrefix: flags.runtimePrefix } : {}),
   });
-  const { report: raw } = await analyse(project);
+  const enabled = progressEnabled({
+    isTTY: io.stderr.isTTY === true,
+    quiet: flags.quiet === true,
+    ci: io.env.CI !== undefined && io.env.CI !== '' && io.env.CI !== 'false',
+    ...(formats.find((f) => f.file === undefined) ? { stdoutFormat: formats.find((f) => f.file === undefined)?.format } : {}),
+  });
+  const progress = createProgress({ stream: io.stderr, enabled });
+  let raw: Report;
+  try {
+    ({ report: raw } = await analyse(project, progress.sink));
+  } finally {
+    progress.stop();
+  }
   const report = applyConfig(raw, config);
   const ctx: FormatContext = {
     projectRoot: project.root,
