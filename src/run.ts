@@ -7,7 +7,8 @@ import { buildReport } from './report/build.js';
 import { DiskFileSource } from './scan/file-source.js';
 import { loadProject, projectFromPartArgs } from './scan/project.js';
 import { scan, type ScanResult } from './scan/scan.js';
-import { UsageError } from './errors.js';
+import { ConfigError, UsageError } from './errors.js';
+import { CraftSemanticsError } from './scan/craft/errors.js';
 
 export interface ProjectSelection {
   /** A project dir or file; ignored when `parts` is given. */
@@ -35,7 +36,15 @@ export interface Analysis {
 
 export async function analyse(project: Project, progress?: ProgressSink): Promise<Analysis> {
   const started = performance.now();
-  const result = await scan(project, progress ? { progress } : {});
+  let result: ScanResult;
+  try {
+    result = await scan(project, progress ? { progress } : {});
+  } catch (e) {
+    // craft-parts semantics that cannot be decided from the tree (e.g. a stage pattern resolving
+    // through a link outside the install dir) become a named error instead of a crash.
+    if (e instanceof CraftSemanticsError) throw new ConfigError(project.file ?? project.root, e.message, undefined, 'stage');
+    throw e;
+  }
   const source = new DiskFileSource(result);
   const findings = await classify(source, result.collisions, progress ? { progress } : {});
   const report = buildReport(result, findings, Math.round(performance.now() - started));

@@ -9,6 +9,8 @@ import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type YAM
 import { ConfigError, FsError, UsageError } from '../errors.js';
 import { partName, type PartName, type PartSpec, type PermissionSpec, type Project, type ProjectKind } from '../model.js';
 import { sortParts } from './craft/sort-parts.js';
+import { stageSet } from './craft/stage-set.js';
+import { CraftSemanticsError } from './craft/errors.js';
 
 /**
  * A stage/organize path must stay inside the install dir: craft-parts joins it to the install dir, so an
@@ -138,6 +140,15 @@ function readPart(r: YamlReader, name: string, keyNode: Node | undefined, value:
         const stage = r.strings(v, `${key}.stage`);
         const bad = validateStage(stage);
         if (bad) r.fail(v, `${key}.stage`, bad.message, 'stage entries are paths relative to the install dir');
+        // Patterns craft-parts itself cannot glob (e.g. an include starting with "**") fail its STAGE
+        // step; say so at load time rather than mid-scan.
+        try {
+          stageSet([], stage);
+        } catch (e) {
+          if (e instanceof CraftSemanticsError && (e.code === 'invalid-pattern' || e.code === 'invalid-entry')) {
+            r.fail(v, `${key}.stage`, e.message, 'craft-parts fails on this pattern too; use "*" plus "-" excludes, or a path without a leading "**"');
+          }
+        }
         spec.stage = stage;
         break;
       }

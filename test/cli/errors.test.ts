@@ -83,6 +83,10 @@ describe('bad input gives exit 2 and one line', () => {
     expectOneLineError(await run(['check', project('parts:\n  a:\n    plugin: nil\n    organize: {bin/x: /etc/passwd}\n')]), 'parts.a.organize', /absolute/);
   });
 
+  it('a stage pattern that craft-parts itself cannot glob', async () => {
+    expectOneLineError(await run(['check', project('parts:\n  a:\n    plugin: nil\n    stage: ["**/*.py"]\n')]), 'snapcraft.yaml:4', 'parts.a.stage', /\*\*/);
+  });
+
   it('after: naming an unknown part, and a dependency cycle', async () => {
     expectOneLineError(await run(['check', project('parts:\n  a:\n    plugin: nil\n    after: [zz]\n')]), /unknown part "zz"/);
     expectOneLineError(await run(['check', project('parts:\n  a:\n    after: [b]\n  b:\n    after: [a]\n')]), 'snapcraft.yaml', /cycle|circular/i);
