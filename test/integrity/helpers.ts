@@ -6,7 +6,7 @@
  * writes a snapcraft.yaml with the base it needs and runs the real pipeline.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, symlinkSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, statSync, symlinkSync, utimesSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -115,7 +115,12 @@ export function materialiseStage(run: IntegrityRun, under = ''): string {
       }
       rmSync(dst, { force: true, recursive: true });
       if (e.type === 'symlink') symlinkSync(e.linkTarget ?? '', dst);
-      else if (e.type === 'file') copyFileSync(join(p.spec.installDir, path), dst);
+      else if (e.type === 'file') {
+        copyFileSync(join(p.spec.installDir, path), dst);
+        // Staging keeps mtimes (hard links or copies that preserve them), and pyc validation reads them.
+        const t = statSync(join(p.spec.installDir, path));
+        utimesSync(dst, t.atime, t.mtime);
+      }
     }
   }
   return stage;
