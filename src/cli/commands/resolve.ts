@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
-import { applyOps, undo, type ApplyResult } from '../../apply/index.js';
+import { applyOps, listJournals, readJournal, undo, type ApplyEvent, type ApplyResult } from '../../apply/index.js';
 import { ApplyError, UsageError } from '../../errors.js';
 import type { Project, Report } from '../../model.js';
 import { plan, PLAN_FORMATS, planOps, renderPlan, renderPlanText, type PlanFormat, type PlanOptions, type PycStrategy } from '../../plan/index.js';
@@ -84,6 +84,14 @@ function verification(before: Report, after: Report): string[] {
   return lines;
 }
 
+/** Journals an apply left incomplete (killed mid-way). */
+async function interrupted(stateDir: string): Promise<string[]> {
+  const ids = await listJournals(stateDir).catch(() => []);
+  const out: string[] = [];
+  for (const id of ids) if ((await readJournal(stateDir, id)).status === 'incomplete') out.push(id);
+  return out;
+}
+
 function describeApply(res: ApplyResult, dryRun: boolean): string[] {
   const out = [`${dryRun ? 'would apply' : 'applied'} ${res.applied.length} file op(s), skipped ${res.skipped.length}${res.journalId !== null ? ` (journal ${res.journalId}; stagefix undo restores it)` : ''}`];
   for (const r of res.recovered) out.push(`recovered: rolled back the interrupted apply ${r.journalId} first`);
@@ -111,18 +119,25 @@ export function registerResolveCommands(program: Command, io: Io, result: { code
     .option('--dry-run', 'check every precondition and print what would happen; change nothing')
     .action(async (projectArg: string | undefined, flags: PlanFlags & { dryRun?: boolean }) => {
       const project = select(io, projectArg, flags);
+      const dryRun = flags.dryRun === true;
+      const engine = {
+        stateDir: stateDirOf(project),
+        allowedRoots: project.parts.map((s) => s.installDir),
+        onEvent: (e: ApplyEvent): void => {
+          if (e.type === 'lock-taken-over') io.stderr.write(`stagefix: took over a stale lock (pid ${e.holder.pid}, ${e.holder.command})\n`);
+        },
+      };
+      // An interrupted apply is rolled back before the scan, so the plan is made from the tree that
+      // the apply will actually find (an empty apply takes the lock and recovers, nothing else).
+      const recovered = dryRun ? [] : (await applyOps([], engine)).recovered;
+      if (dryRun && (await interrupted(engine.stateDir)).length > 0) {
+        io.stderr.write('stagefix: an interrupted apply will be rolled back first; this dry run shows the tree as it is now\n');
+      }
       const before = await analyse(project);
       const p = await plan(before, planOptions(flags));
       const ops = planOps(p);
-      const dryRun = flags.dryRun === true;
-      const res = await applyOps(ops, {
-        stateDir: stateDirOf(project),
-        allowedRoots: project.parts.map((s) => s.installDir),
-        dryRun,
-        onEvent: (e) => {
-          if (e.type === 'lock-taken-over') io.stderr.write(`stagefix: took over a stale lock (pid ${e.holder.pid}, ${e.holder.command})\n`);
-        },
-      });
+      const res = await applyOps(ops, { ...engine, dryRun });
+      res.recovered = [...recovered, ...res.recovered];
       if (dryRun) {
         io.stdout.write(renderPlanText(p));
         io.stdout.write(`${describeApply(res, true).join('\n')}\n`);
