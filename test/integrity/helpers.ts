@@ -2,7 +2,7 @@
  * Real parts for the integrity tests: install dirs built once with the craft-parts python plugin recipe
  * (`scripts/build-part.sh`, the offline index) and cached under the gitignored `fixtures/.build/integrity/`
  * (a stamp records interpreter, packages and environment; a changed stamp rebuilds). A test copies a
- * cached part into its own project dir (`cp -a`, links and modes kept), overlays real files or links,
+ * cached part into its own project dir (`cp -al`: hard links, links and modes kept), overlays real files or links,
  * writes a snapcraft.yaml with the base it needs and runs the real pipeline.
  */
 import { execFileSync } from 'node:child_process';
@@ -71,9 +71,11 @@ export async function runOn(parts: Record<string, PartDef>, base = 'core24'): Pr
   for (const [name, def] of Object.entries(parts)) {
     const install = join(dir, 'parts', name, 'install');
     mkdirSync(join(dir, 'parts', name), { recursive: true });
-    if (def.from) execFileSync('cp', ['-a', def.from, install]);
+    // Hard links keep a copy cheap (as craft-parts' own stage step does); overlaid paths are unlinked
+    // first so no write ever reaches the cached build.
+    if (def.from) execFileSync('cp', ['-al', def.from, install]);
     else mkdirSync(install, { recursive: true });
-    for (const r of def.remove ?? []) rmSync(join(install, r), { recursive: true, force: true });
+    for (const r of [...(def.remove ?? []), ...Object.keys(def.tree ?? {})]) rmSync(join(install, r), { recursive: true, force: true });
     if (def.tree) makeTree(install, def.tree);
     yamlParts[name] = { plugin: 'python', source: '.', ...(def.stage ? { stage: def.stage } : {}) };
   }
