@@ -60,6 +60,15 @@ export function renderText(report: Report, opts: TextOptions): string {
       }
     }
   }
+  const env = report.findings.filter((f) => f.pairs.length === 0);
+  if (env.length > 0) {
+    out.push('', `${env.some((f) => f.verdict === 'real' && !f.accepted) ? red('REAL  ') : green('BENIGN')} ${bold('environment')} (not same-path collisions; craft-parts lets these through)`);
+    for (const f of env) {
+      const tag = f.accepted ? yellow('accepted') : f.verdict === 'real' ? red(f.unknown ? 'real/unknown' : 'real') : green('benign');
+      out.push(`  ${tag} ${f.path} ${dim(`[${f.rule}] ${f.parts.join(', ')}`)}`);
+      out.push(`       ${f.reason}${f.accepted ? dim(` (accepted: ${f.accepted.reason})`) : ''}`);
+    }
+  }
   if (report.warnings.length > 0) {
     out.push('');
     const shown = opts.verbose ? report.warnings : report.warnings.slice(0, 10);
