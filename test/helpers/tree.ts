@@ -60,3 +60,17 @@ export async function analyseTrees(parts: Record<string, Tree>): Promise<PartsFi
 
 export const EXAMPLE = join(import.meta.dirname, '..', '..', 'example');
 export const examplePart = (part: string, rel: string): string => join(EXAMPLE, 'parts', part, 'install', rel);
+
+/**
+ * For a test file: returns `run(parts)` that analyses trees and removes them after the file's tests.
+ * Must be called at the top level of a test file (it registers an `afterAll`).
+ */
+export function treeRunner(afterAllHook: (fn: () => void) => void): (parts: Record<string, Tree>) => Promise<PartsFixture> {
+  const made: PartsFixture[] = [];
+  afterAllHook(() => made.forEach((f) => f.cleanup()));
+  return async (parts) => {
+    const f = await analyseTrees(parts);
+    made.push(f);
+    return f;
+  };
+}

@@ -1,14 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { normaliseBuildPaths, findBuildPaths } from '../../../src/classify/build-paths.js';
-import { analyseTrees, examplePart, type PartsFixture } from '../../helpers/tree.js';
+import { examplePart, treeRunner } from '../../helpers/tree.js';
 
-const cleanups: PartsFixture[] = [];
-afterAll(() => cleanups.forEach((f) => f.cleanup()));
-const run = async (parts: Parameters<typeof analyseTrees>[0]): Promise<PartsFixture> => {
-  const f = await analyseTrees(parts);
-  cleanups.push(f);
-  return f;
-};
+const run = treeRunner(afterAll);
 
 describe('build-path', () => {
   it('tokenises a part\'s own build paths only', () => {

@@ -1,16 +1,10 @@
 import { readdirSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { firstDifference } from '../../../src/classify/rules/contents.js';
-import { analyseTrees, examplePart, type PartsFixture, type Tree } from '../../helpers/tree.js';
+import { examplePart, treeRunner, type Tree } from '../../helpers/tree.js';
 
 const SP = 'lib/python3.11/site-packages';
-const cleanups: PartsFixture[] = [];
-afterAll(() => cleanups.forEach((f) => f.cleanup()));
-const run = async (parts: Parameters<typeof analyseTrees>[0]): Promise<PartsFixture> => {
-  const f = await analyseTrees(parts);
-  cleanups.push(f);
-  return f;
-};
+const run = treeRunner(afterAll);
 
 describe('contents', () => {
   it('finds the first differing byte', () => {

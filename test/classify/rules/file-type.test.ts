@@ -1,17 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { analyseTrees, examplePart, type PartsFixture } from '../../helpers/tree.js';
+import { examplePart, treeRunner } from '../../helpers/tree.js';
 import { analyse } from '../../../src/run.js';
 import { projectFromPartArgs } from '../../../src/scan/project.js';
 
-const cleanups: PartsFixture[] = [];
-afterAll(() => cleanups.forEach((f) => f.cleanup()));
-const run = async (parts: Parameters<typeof analyseTrees>[0]): Promise<PartsFixture> => {
-  const f = await analyseTrees(parts);
-  cleanups.push(f);
-  return f;
-};
+const run = treeRunner(afterAll);
 
 describe('file-type', () => {
   it('real: a symlink in one part and a regular file in the other', async () => {

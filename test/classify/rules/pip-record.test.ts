@@ -1,15 +1,9 @@
 import { readdirSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { analyseTrees, examplePart, type PartsFixture } from '../../helpers/tree.js';
+import { examplePart, treeRunner } from '../../helpers/tree.js';
 
 const SP = 'lib/python3.11/site-packages';
-const cleanups: PartsFixture[] = [];
-afterAll(() => cleanups.forEach((f) => f.cleanup()));
-const run = async (parts: Parameters<typeof analyseTrees>[0]): Promise<PartsFixture> => {
-  const f = await analyseTrees(parts);
-  cleanups.push(f);
-  return f;
-};
+const run = treeRunner(afterAll);
 const pipRecord = (part: string): string => {
   const dist = readdirSync(examplePart(part, SP)).find((d) => /^pip-.*\.dist-info$/.test(d));
   return `${SP}/${dist}/RECORD`;

@@ -4,18 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sourceOfPyc } from '../../../src/classify/rules/python-bytecode.js';
-import { analyseTrees, examplePart, type PartsFixture } from '../../helpers/tree.js';
+import { examplePart, treeRunner } from '../../helpers/tree.js';
 import { buildHostEnv, pythonOrSkip, skipTitle } from '../../helpers/python.js';
 
 const SP = 'lib/python3.11/site-packages';
-const cleanups: PartsFixture[] = [];
-afterAll(() => cleanups.forEach((f) => f.cleanup()));
-
-async function pair(parts: Parameters<typeof analyseTrees>[0]): Promise<PartsFixture> {
-  const f = await analyseTrees(parts);
-  cleanups.push(f);
-  return f;
-}
+const pair = treeRunner(afterAll);
 
 describe('python-bytecode', () => {
   it('maps pycs to their sources', () => {

@@ -1,15 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { analyseTrees, type PartsFixture } from '../../helpers/tree.js';
 import { readlinkSync } from 'node:fs';
-import { examplePart } from '../../helpers/tree.js';
+import { examplePart, treeRunner } from '../../helpers/tree.js';
 
-const cleanups: PartsFixture[] = [];
-afterAll(() => cleanups.forEach((f) => f.cleanup()));
-const run = async (parts: Parameters<typeof analyseTrees>[0]): Promise<PartsFixture> => {
-  const f = await analyseTrees(parts);
-  cleanups.push(f);
-  return f;
-};
+const run = treeRunner(afterAll);
 
 describe('symlink', () => {
   it('benign: a relative and an absolute spelling of the same interpreter', async () => {

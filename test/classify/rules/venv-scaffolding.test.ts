@@ -1,13 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { analyseTrees, examplePart, type PartsFixture } from '../../helpers/tree.js';
+import { examplePart, treeRunner } from '../../helpers/tree.js';
 
-const cleanups: PartsFixture[] = [];
-afterAll(() => cleanups.forEach((f) => f.cleanup()));
-const run = async (parts: Parameters<typeof analyseTrees>[0]): Promise<PartsFixture> => {
-  const f = await analyseTrees(parts);
-  cleanups.push(f);
-  return f;
-};
+const run = treeRunner(afterAll);
 const fromExample = (part: string, paths: string[]) => Object.fromEntries(paths.map((p) => [p, { from: examplePart(part, p) }]));
 const FILES = ['pyvenv.cfg', 'bin/activate', 'bin/activate.csh', 'bin/activate.fish'];
 
