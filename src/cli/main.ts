@@ -12,6 +12,7 @@ import { DEFAULT_DOCS_BASE_URI, githubStepSummary, parseFormatSpecs, REPORTERS, 
 import { applyConfig, exitCode, findConfig, loadConfig, mergeOptions, EMPTY_CONFIG, type Options } from '../config/index.js';
 import { appendFileSync } from 'node:fs';
 import { createProgress, progressEnabled } from './progress.js';
+import { registerResolveCommands } from './commands/resolve.js';
 import { analyse, selectProject } from '../run.js';
 import { inspectFile, renderInspection } from '../inspect/inspect.js';
 import { classifyPair, renderReason } from '../classify/classify.js';
@@ -205,6 +206,7 @@ export async function main(argv: string[], io: Io = defaultIo()): Promise<number
     .action(async (path: string, projectArg: string | undefined, flags: ScanFlags & { format: 'text' | 'json' }) => {
       result.code = await explain(io, path.replace(/^\/+|\/+$/g, ''), projectArg, flags);
     });
+  registerResolveCommands(program, io, result);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return result.code;
