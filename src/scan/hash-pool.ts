@@ -5,18 +5,19 @@
  */
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import type { Entry } from '../model.js';
 import { xxhashApi } from '../util/hash.js';
 import { makeHasher, WORKER_MARK, type HashJob, type HashResult } from './hash-worker.js';
 
+/** A file to hash: its install dir, its relative path and what the walk saw (joined only per batch). */
 export interface HashTask {
-  abs: string;
-  dev: bigint;
-  ino: bigint;
-  size: number;
-  mtimeNs: bigint;
-  ctimeNs: bigint;
+  dir: string;
+  rel: string;
+  entry: Entry;
 }
 
 export interface HashPoolOptions {
@@ -35,14 +36,14 @@ const BATCH_BYTES = 16 << 20;
 
 function jobOf(tasks: readonly HashTask[]): HashJob {
   const expect = new BigInt64Array(tasks.length * 5);
-  tasks.forEach((t, i) => {
-    expect[i * 5] = BigInt.asIntN(64, t.dev);
-    expect[i * 5 + 1] = BigInt.asIntN(64, t.ino);
-    expect[i * 5 + 2] = BigInt(t.size);
-    expect[i * 5 + 3] = t.mtimeNs;
-    expect[i * 5 + 4] = t.ctimeNs;
+  tasks.forEach(({ entry: e }, i) => {
+    expect[i * 5] = BigInt.asIntN(64, e.dev);
+    expect[i * 5 + 1] = BigInt.asIntN(64, e.ino);
+    expect[i * 5 + 2] = BigInt(e.size);
+    expect[i * 5 + 3] = e.mtimeNs;
+    expect[i * 5 + 4] = e.ctimeNs;
   });
-  return { paths: tasks.map((t) => t.abs), expect };
+  return { paths: tasks.map((t) => join(t.dir, t.rel)), expect };
 }
 
 function batches(tasks: readonly HashTask[]): HashTask[][] {
@@ -51,7 +52,7 @@ function batches(tasks: readonly HashTask[]): HashTask[][] {
   let bytes = 0;
   for (const t of tasks) {
     cur.push(t);
-    bytes += t.size;
+    bytes += t.entry.size;
     if (cur.length >= BATCH_FILES || bytes >= BATCH_BYTES) {
       out.push(cur);
       cur = [];
@@ -62,11 +63,18 @@ function batches(tasks: readonly HashTask[]): HashTask[][] {
   return out;
 }
 
-/** The compiled worker sits beside this module; from TypeScript sources (tests, tsx) it runs through tsx. */
-function workerEntry(): { url: URL; execArgv: string[] } {
-  const js = new URL('./hash-worker.js', import.meta.url);
-  if (existsSync(fileURLToPath(js))) return { url: js, execArgv: [] };
-  return { url: new URL('./hash-worker.ts', import.meta.url), execArgv: ['--import', 'tsx'] };
+/**
+ * Starts `./<name>.js` beside this module as a worker. From TypeScript sources (tests, tsx) there is no
+ * `.js`: a tiny ESM bootstrap registers tsx's loader in the worker and imports the `.ts` (Node 20 ignores
+ * `--import` in a worker's execArgv).
+ */
+export function startWorker(name: string, mark: string): Worker {
+  const js = new URL(`./${name}.js`, import.meta.url);
+  if (existsSync(fileURLToPath(js))) return new Worker(js, { workerData: { mark } });
+  const ts = new URL(`./${name}.ts`, import.meta.url).href;
+  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
+  const boot = `import { register } from ${JSON.stringify(tsx)}; register(); await import(${JSON.stringify(ts)});`;
+  return new Worker(new URL(`data:text/javascript,${encodeURIComponent(boot)}`), { workerData: { mark } });
 }
 
 /** One result per task, in task order. */
@@ -78,7 +86,7 @@ export interface PoolOutput {
 
 export async function hashFiles(tasks: readonly HashTask[], opts: HashPoolOptions = {}): Promise<PoolOutput> {
   const parts = batches(tasks);
-  const totalBytes = tasks.reduce((s, t) => s + t.size, 0);
+  const totalBytes = tasks.reduce((s, t) => s + t.entry.size, 0);
   const threads = Math.max(1, Math.min(opts.threads ?? Math.min(availableParallelism(), 4), parts.length));
   const results = new Array<HashResult>(parts.length);
   let doneFiles = 0;
@@ -100,8 +108,7 @@ export async function hashFiles(tasks: readonly HashTask[], opts: HashPoolOption
     return { results, batches: parts };
   }
 
-  const entry = workerEntry();
-  const workers = Array.from({ length: threads }, () => new Worker(entry.url, { workerData: { mark: WORKER_MARK }, execArgv: entry.execArgv }));
+  const workers = Array.from({ length: threads }, () => startWorker('hash-worker', WORKER_MARK));
   try {
     let next = 0;
     await Promise.all(

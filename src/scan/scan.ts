@@ -6,7 +6,8 @@
  * many pairs it belongs to.
  */
 import { existsSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { FsError } from '../errors.js';
 import {
@@ -28,8 +29,9 @@ import type { CacheStats, DigestCache } from './cache.js';
 import { hashFiles, type HashTask } from './hash-pool.js';
 import { HashStatus } from './hash-worker.js';
 import { decodePcText, entryTypesCollide, linkTargetsCollide, pcFilesCollide, permissionsCollide } from './craft/collide.js';
-import { stageSet, type ListingEntry } from './craft/stage-set.js';
-import { pool, walkPart } from './walk.js';
+import { stageSet } from './craft/stage-set.js';
+import { PartWorker, rethrow, scanPart, toListing, type ErrorReply, type PartOutcome } from './part-worker.js';
+import { walkPartSync } from './walk.js';
 
 export interface PartScan {
   spec: PartSpec;
@@ -64,71 +66,20 @@ export interface ScanOptions {
   cache?: DigestCache;
   /** Hashing threads (default: the available cores, at most 4). */
   hashThreads?: number;
+  /** Part-scanning threads (default: the available cores, at most 4). */
+  partThreads?: number;
+  /** Parts go to worker threads when the first part has at least this many entries. */
+  parallelEntries?: number;
   /** A known digest for an unchanged file (consulted after `cache`). */
   cachedDigest?: (abs: string, e: Entry) => Digest | undefined;
   onHashed?: (abs: string, e: Entry, d: Digest) => void;
 }
 
-/**
- * The listing craft-parts' glob semantics run on. For links that leave the tree, stage-set computation
- * needs to know what they point at (craft-parts stats them on disk), so only those are stat()ed.
- */
-async function toListing(root: string, entries: Map<string, Entry>): Promise<ListingEntry[]> {
-  const out: ListingEntry[] = [];
-  const outside: ListingEntry[] = [];
-  for (const [path, e] of entries) {
-    const type = e.type === 'file' || e.type === 'dir' || e.type === 'symlink' ? e.type : 'other';
-    const item: ListingEntry = { path, type };
-    if (e.type === 'symlink' && e.linkTarget !== undefined) {
-      item.target = e.linkTarget;
-      const t = e.linkTarget;
-      const resolved = posix.normalize(posix.join(posix.dirname(path), t));
-      if (posix.isAbsolute(t) || resolved === '..' || resolved.startsWith('../')) outside.push(item);
-    }
-    out.push(item);
-  }
-  await pool(outside, 16, async (item) => {
-    try {
-      const st = await stat(join(root, item.path));
-      item.targetType = st.isDirectory() ? 'dir' : st.isFile() ? 'file' : 'other';
-    } catch {
-      item.targetType = 'missing';
-    }
-  });
-  return out;
-}
-
 export async function scan(project: Project, opts: ScanOptions = {}): Promise<ScanResult> {
   const progress = opts.progress ?? (() => {});
   const warnings: ScanWarning[] = [];
-  const parts: PartScan[] = [];
-  let total = 0;
-  for (const spec of project.parts) {
-    const built = existsSync(spec.installDir);
-    if (!built) {
-      warnings.push({
-        code: 'part-not-built',
-        part: spec.name,
-        message: `part ${spec.name} is declared but not built: ${spec.installDir} does not exist`,
-      });
-      parts.push({ spec, built, entries: new Map(), staged: new Set(), skippedByCheck: false });
-      continue;
-    }
-    const w = await walkPart(spec.name, spec.installDir, (n) => progress({ phase: 'walking', done: total + n }));
-    total += w.entries.size;
-    warnings.push(...w.warnings);
-    const skippedByCheck = spec.stage !== undefined && spec.stage.length === 0;
-    if (skippedByCheck) {
-      warnings.push({
-        code: 'stage-empty-skipped',
-        part: spec.name,
-        message: `part ${spec.name} has "stage: []": craft-parts skips it in its collision check, yet stages all its files`,
-      });
-    }
-    const listing = await toListing(spec.installDir, w.entries);
-    const staged = stageSet(listing, spec.stage, { installDir: spec.installDir });
-    parts.push({ spec, built, entries: w.entries, staged, skippedByCheck });
-  }
+  const parts = await scanParts(project, opts, progress, warnings);
+  const total = parts.reduce((n, p) => n + p.entries.size, 0);
 
   // Every path in at least two (checked) stage sets, with its parts in craft-parts order.
   const owners = new Map<string, number[]>();
@@ -142,8 +93,12 @@ export async function scan(project: Project, opts: ScanOptions = {}): Promise<Sc
   });
   const shared = [...owners].filter(([, list]) => list.length > 1);
 
-  // Hash, once each, every regular file that has an equal-sized regular twin at the same path.
-  const toHash = new Map<string, { part: PartScan; path: string; entry: Entry }>();
+  // Hash, once each, every regular file that has an equal-sized regular twin at the same path. A path
+  // lives in one part's listing once, so no file is queued twice.
+  const hashes = new Map<string, Digest>();
+  let hashedBytes = 0;
+  const tasks: (HashTask & { part: PartScan })[] = [];
+  let toHash = 0;
   for (const [path, list] of shared) {
     const bySize = new Map<number, number[]>();
     for (const i of list) {
@@ -163,31 +118,27 @@ export async function scan(project: Project, opts: ScanOptions = {}): Promise<Sc
       });
       if (allSame) continue;
       for (const i of group) {
-        const p = parts[i] as PartScan;
-        toHash.set(hashKey(p.spec.name, path), { part: p, path, entry: p.entries.get(path) as Entry });
+        const part = parts[i] as PartScan;
+        const entry = part.entries.get(path) as Entry;
+        toHash++;
+        const cached = opts.cache?.lookup(part.spec.installDir, path, entry) ?? opts.cachedDigest?.(join(part.spec.installDir, path), entry);
+        if (cached) hashes.set(hashKey(part.spec.name, path), cached);
+        else tasks.push({ part, dir: part.spec.installDir, rel: path, entry });
       }
     }
   }
-  const hashes = new Map<string, Digest>();
-  let hashedBytes = 0;
-  const tasks: (HashTask & { key: string; part: PartScan; path: string; entry: Entry })[] = [];
-  for (const [key, { part, path, entry }] of toHash) {
-    const abs = join(part.spec.installDir, path);
-    const cached = opts.cache?.lookup(part.spec.installDir, path, entry) ?? opts.cachedDigest?.(abs, entry);
-    if (cached) hashes.set(key, cached);
-    else tasks.push({ key, part, path, entry, abs, dev: entry.dev, ino: entry.ino, size: entry.size, mtimeNs: entry.mtimeNs, ctimeNs: entry.ctimeNs });
-  }
   const cachedCount = hashes.size;
-  progress({ phase: 'comparing', done: cachedCount, total: toHash.size, bytes: 0 });
+  progress({ phase: 'comparing', done: cachedCount, total: toHash, bytes: 0 });
   const pooled = await hashFiles(tasks, {
     ...(opts.hashThreads !== undefined ? { threads: opts.hashThreads } : {}),
-    onProgress: (files, bytes) => progress({ phase: 'comparing', done: cachedCount + files, total: toHash.size, bytes }),
+    onProgress: (files, bytes) => progress({ phase: 'comparing', done: cachedCount + files, total: toHash, bytes }),
   });
   let t = 0;
   pooled.results.forEach((r, b) => {
     const batch = pooled.batches[b] as HashTask[];
     for (let i = 0; i < batch.length; i++, t++) {
-      const { key, part, path, entry, abs } = tasks[t] as (typeof tasks)[number];
+      const { part, rel: path, entry } = tasks[t] as (typeof tasks)[number];
+      const key = hashKey(part.spec.name, path);
       const status = r.status[i];
       if (status === HashStatus.Unreadable) {
         warnings.push({ code: 'unreadable', part: part.spec.name, path: relPath(path), message: `cannot read (${r.codes[i] ?? 'error'})` });
@@ -207,7 +158,7 @@ export async function scan(project: Project, opts: ScanOptions = {}): Promise<Sc
         continue;
       }
       opts.cache?.record(part.spec.installDir, path, entry, d);
-      opts.onHashed?.(abs, entry, d);
+      opts.onHashed?.(join(part.spec.installDir, path), entry, d);
     }
   });
   const cacheStats = opts.cache?.save();
@@ -222,7 +173,8 @@ export async function scan(project: Project, opts: ScanOptions = {}): Promise<Sc
       for (let i = 0; i < j; i++) {
         const a = parts[list[i] as number] as PartScan;
         const b = parts[list[j] as number] as PartScan;
-        const kind = await pairCollides(a, b, path, hashes, warnings);
+        const r = pairCollides(a, b, path, hashes, warnings);
+        const kind = r instanceof Promise ? await r : r;
         if (kind) {
           pairs.push({ parts: [a.spec.name, b.spec.name], kind });
           inPair.add(list[i] as number).add(list[j] as number);
@@ -261,17 +213,105 @@ export async function scan(project: Project, opts: ScanOptions = {}): Promise<Sc
   };
 }
 
+/**
+ * Walks and stage sets, in craft-parts order. The first built part is scanned here; when it is big and
+ * more parts follow, the rest go to worker threads (one per core, at most 4) while this thread computes
+ * the first part's stage set. Small projects never pay for starting a worker.
+ */
+async function scanParts(project: Project, opts: ScanOptions, progress: ProgressSink, warnings: ScanWarning[]): Promise<PartScan[]> {
+  const built = project.parts.map((spec) => existsSync(spec.installDir));
+  const outcomes = new Array<PartOutcome | { failed: ErrorReply } | undefined>(project.parts.length);
+  const queue = project.parts.map((_, i) => i).filter((i) => built[i]);
+  let walked = 0;
+  const first = queue.shift();
+  const pendingWork: Promise<void>[] = [];
+  const workers: PartWorker[] = [];
+  try {
+    if (first !== undefined) {
+      const spec = project.parts[first] as PartSpec;
+      let firstError: unknown;
+      let w: ReturnType<typeof walkPartSync> | undefined;
+      try {
+        w = walkPartSync(spec.name, spec.installDir, (n) => progress({ phase: 'walking', done: n }));
+      } catch (e) {
+        firstError = e;
+      }
+      walked += w?.entries.size ?? 0;
+      const threads = Math.min(opts.partThreads ?? Math.min(availableParallelism(), 4), queue.length);
+      if (w && w.entries.size >= (opts.parallelEntries ?? 4000) && threads > 0) {
+        for (let t = 0; t < threads; t++) workers.push(new PartWorker());
+        for (const worker of workers) {
+          pendingWork.push(
+            (async () => {
+              for (let i = queue.shift(); i !== undefined; i = queue.shift()) {
+                const s = project.parts[i] as PartSpec;
+                const r = await worker.run({ id: i, name: s.name, installDir: s.installDir, stage: s.stage });
+                outcomes[i] = 'ok' in r ? r.ok : { failed: r.error };
+                if ('ok' in r) progress({ phase: 'walking', done: (walked += r.ok.entries.size) });
+              }
+            })(),
+          );
+        }
+      }
+      if (w) {
+        try {
+          const staged = stageSet(toListing(spec.installDir, w.entries), spec.stage, { installDir: spec.installDir });
+          outcomes[first] = { entries: w.entries, warnings: w.warnings, staged: [...staged] };
+        } catch (e) {
+          firstError = e;
+        }
+      }
+      if (firstError !== undefined) {
+        await Promise.all(pendingWork);
+        throw firstError;
+      }
+    }
+    for (let i = queue.shift(); i !== undefined; i = queue.shift()) {
+      const s = project.parts[i] as PartSpec;
+      outcomes[i] = scanPart({ name: s.name, installDir: s.installDir, stage: s.stage }, (n) => progress({ phase: 'walking', done: walked + n }));
+      walked += (outcomes[i] as PartOutcome).entries.size;
+    }
+    await Promise.all(pendingWork);
+  } finally {
+    await Promise.all(workers.map((w) => w.close()));
+  }
+
+  return project.parts.map((spec, i) => {
+    if (!built[i]) {
+      warnings.push({ code: 'part-not-built', part: spec.name, message: `part ${spec.name} is declared but not built: ${spec.installDir} does not exist` });
+      return { spec, built: false, entries: new Map(), staged: new Set(), skippedByCheck: false };
+    }
+    const o = outcomes[i];
+    if (o === undefined) throw new Error(`part ${spec.name} was not scanned`);
+    if ('failed' in o) return rethrow(o.failed);
+    warnings.push(...o.warnings);
+    const skippedByCheck = spec.stage !== undefined && spec.stage.length === 0;
+    if (skippedByCheck) {
+      warnings.push({
+        code: 'stage-empty-skipped',
+        part: spec.name,
+        message: `part ${spec.name} has "stage: []": craft-parts skips it in its collision check, yet stages all its files`,
+      });
+    }
+    return { spec, built: true, entries: o.entries, staged: new Set(o.staged), skippedByCheck };
+  });
+}
+
 /** craft-parts reads `.pc` files as text; undecodable bytes fall back to latin-1 so every byte still counts. */
 const decodePc = (bytes: Uint8Array): string => decodePcText(bytes) ?? Buffer.from(bytes).toString('latin1');
 
-/** craft-parts' `paths_collide` for one pair at one path, with the reason. */
-async function pairCollides(
+/**
+ * craft-parts' `paths_collide` for one pair at one path, with the reason. Synchronous except for `.pc`
+ * files (read as text only here): the pair loop runs once per pair per shared path, hundreds of
+ * thousands of times on a big snap.
+ */
+function pairCollides(
   a: PartScan,
   b: PartScan,
   path: string,
   hashes: Map<string, Digest>,
   warnings: ScanWarning[],
-): Promise<CollisionKind | undefined> {
+): CollisionKind | undefined | Promise<CollisionKind | undefined> {
   const ea = a.entries.get(path);
   const eb = b.entries.get(path);
   // A path in the stage set but not on disk (a dangling parent link resolution) cannot collide.
@@ -282,16 +322,10 @@ async function pairCollides(
     if (linkTargetsCollide(ea.linkTarget ?? '', eb.linkTarget ?? '')) kind = 'symlink';
   } else if (next.next === 'collide') {
     kind = 'type';
-  } else if (next.next === 'pc-text' || next.next === 'bytes') {
-    if (next.next === 'pc-text') {
-      const [ta, tb] = await Promise.all([
-        readFile(join(a.spec.installDir, path)),
-        readFile(join(b.spec.installDir, path)),
-      ]).catch((e: NodeJS.ErrnoException) => {
-        throw new FsError(join(a.spec.installDir, path), `cannot read .pc file (${e.code ?? e.message})`);
-      });
-      if (pcFilesCollide(decodePc(ta), decodePc(tb))) kind = 'contents';
-    } else if (ea.size !== eb.size) {
+  } else if (next.next === 'pc-text') {
+    return pcCollides(a, b, path);
+  } else if (next.next === 'bytes') {
+    if (ea.size !== eb.size) {
       kind = 'contents';
     } else if (!(ea.dev === eb.dev && ea.ino === eb.ino)) {
       const ha = hashes.get(hashKey(a.spec.name, path));
@@ -307,4 +341,14 @@ async function pairCollides(
   }
   if (!kind && permissionsCollide(a.spec.permissions, b.spec.permissions, path)) kind = 'permissions';
   return kind;
+}
+
+async function pcCollides(a: PartScan, b: PartScan, path: string): Promise<CollisionKind | undefined> {
+  const [ta, tb] = await Promise.all([readFile(join(a.spec.installDir, path)), readFile(join(b.spec.installDir, path))]).catch(
+    (e: NodeJS.ErrnoException) => {
+      throw new FsError(join(a.spec.installDir, path), `cannot read .pc file (${e.code ?? e.message})`);
+    },
+  );
+  if (pcFilesCollide(decodePc(ta), decodePc(tb))) return 'contents';
+  return permissionsCollide(a.spec.permissions, b.spec.permissions, path) ? 'permissions' : undefined;
 }

@@ -2,7 +2,8 @@
  * One walk per part: every entry below the install dir, with one lstat each. Nothing is followed:
  * a symlink is recorded with its raw target, which is all craft-parts looks at.
  */
-import { lstat, readdir, readlink } from 'node:fs/promises';
+import { lstatSync, readdirSync, readlinkSync } from 'node:fs';
+import { lstat, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FsError } from '../errors.js';
 import type { Entry, EntryType, PartName, ScanWarning } from '../model.js';
@@ -47,27 +48,51 @@ export async function lstatEntry(abs: string): Promise<Entry | undefined> {
   return entry;
 }
 
-/** How many lstat/readdir calls may be in flight; the kernel's dentry cache does the rest. */
-const CONCURRENCY = 64;
+/** lstat as an Entry, synchronously; undefined when the path vanished. */
+export function lstatEntrySync(abs: string): Entry | undefined {
+  const st = lstatSync(abs, { bigint: true, throwIfNoEntry: false });
+  if (!st) return undefined;
+  const type = typeOf(st);
+  const entry: Entry = {
+    type,
+    size: Number(st.size),
+    mode: Number(st.mode & 0o7777n),
+    dev: st.dev,
+    ino: st.ino,
+    mtimeNs: st.mtimeNs,
+    ctimeNs: st.ctimeNs,
+  };
+  if (type === 'symlink') entry.linkTarget = readlinkSync(abs);
+  return entry;
+}
 
-export async function walkPart(part: PartName, root: string, onEntry?: (n: number) => void): Promise<WalkResult> {
+/**
+ * Synchronous system calls: a promise per lstat costs more than the lstat itself (measured: about
+ * 4× slower on a 19k-entry part), and one part's walk has nothing else to overlap with on its thread.
+ * Parts are walked in parallel by `scan` on worker threads instead.
+ */
+export function walkPartSync(part: PartName, root: string, onEntry?: (n: number) => void): WalkResult {
   const entries = new Map<string, Entry>();
   const warnings: ScanWarning[] = [];
-  const rootEntry = await lstatEntry(root).catch((e: NodeJS.ErrnoException) => {
-    throw new FsError(root, `cannot read install dir: ${e.code ?? e.message}`, e.code);
-  });
+  let rootEntry: Entry | undefined;
+  try {
+    rootEntry = lstatEntrySync(root);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new FsError(root, `cannot read install dir: ${code ?? (e as Error).message}`, code);
+  }
   if (!rootEntry) throw new FsError(root, 'install dir does not exist', 'ENOENT');
   if (rootEntry.type !== 'dir') throw new FsError(root, 'install dir is not a directory', 'ENOTDIR');
 
-  // Breadth-first over directories; each level's lstats run concurrently.
+  // Breadth-first over directories, a level at a time, names sorted: parents before children.
   let level: string[] = [''];
   while (level.length > 0) {
     const next: string[] = [];
     const names: string[] = [];
-    await pool(level, CONCURRENCY, async (dir) => {
+    for (const dir of level) {
       let children: string[];
       try {
-        children = await readdir(dir === '' ? root : join(root, dir));
+        children = readdirSync(dir === '' ? root : join(root, dir));
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
         if (code === 'ENOENT' || code === 'ENOTDIR') {
@@ -75,33 +100,35 @@ export async function walkPart(part: PartName, root: string, onEntry?: (n: numbe
         } else {
           warnings.push({ code: 'unreadable', part, path: relPath(dir), message: `cannot list directory (${code ?? 'error'})` });
         }
-        return;
+        continue;
       }
-      children.sort();
       for (const c of children) names.push(dir === '' ? c : `${dir}/${c}`);
-    });
+    }
     names.sort();
-    const results = new Array<Entry | undefined>(names.length);
-    await pool(names.map((n, i) => [n, i] as const), CONCURRENCY, async ([rel, i]) => {
+    for (const rel of names) {
+      let e: Entry | undefined;
       try {
-        results[i] = await lstatEntry(join(root, rel));
-        if (!results[i]) {
-          warnings.push({ code: 'changed-during-scan', part, path: relPath(rel), message: 'entry vanished while scanning' });
-        }
-      } catch (e) {
-        warnings.push({ code: 'unreadable', part, path: relPath(rel), message: `cannot stat (${(e as NodeJS.ErrnoException).code ?? 'error'})` });
+        e = lstatEntrySync(join(root, rel));
+      } catch (err) {
+        warnings.push({ code: 'unreadable', part, path: relPath(rel), message: `cannot stat (${(err as NodeJS.ErrnoException).code ?? 'error'})` });
+        continue;
       }
-    });
-    names.forEach((rel, i) => {
-      const e = results[i];
-      if (!e) return;
+      if (!e) {
+        warnings.push({ code: 'changed-during-scan', part, path: relPath(rel), message: 'entry vanished while scanning' });
+        continue;
+      }
       entries.set(rel, e);
       if (e.type === 'dir') next.push(rel);
-    });
+    }
     onEntry?.(entries.size);
     level = next;
   }
   return { entries, warnings };
+}
+
+/** The walk as a promise, for callers on the main thread. */
+export async function walkPart(part: PartName, root: string, onEntry?: (n: number) => void): Promise<WalkResult> {
+  return walkPartSync(part, root, onEntry);
 }
 
 /** Runs `fn` over `items` with at most `limit` in flight. */

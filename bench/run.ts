@@ -1,0 +1,269 @@
+/**
+ * The performance benchmark of issue 6. Not part of `npm test`:
+ *
+ *   npx tsx bench/run.ts [--reps N] [--only copies,mixed,scale] [--no-write]
+ *
+ * Builds the projects once (bench/projects.ts, cached in bench/.work/), builds stagefix (dist/), warms
+ * the page cache, then measures with several repetitions and takes the median of each:
+ *   floor     walk every part (`find`) and read once every regular file sharing a path with another
+ *             part (`xargs cat`), one stream: the work no content check can avoid;
+ *   baseline  a byte-compare check: `diff -rq` for every pair of parts;
+ *   stat walk `find -printf '%s %T@ %i'` over the same parts (what a cached run cannot avoid);
+ *   report    `stagefix report --quiet`, cold (no cache) and warm (second run with a cache);
+ * and `report` on 2, 3, 4 and 6 copies to show how the cost grows. Wall time and peak RSS
+ * (`/usr/bin/time`), ratios to the floor and the baseline; the table goes into docs/performance.md
+ * between the bench markers.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { buildProject, PROJECTS, REPO, WORK, type BenchProject } from './projects.js';
+
+const args = process.argv.slice(2);
+const flag = (name: string): string | undefined => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const REPS = Number(flag('--reps') ?? 5);
+const ONLY = (flag('--only') ?? 'copies,mixed,scale').split(',');
+const WRITE = !args.includes('--no-write');
+const log = (s: string): void => void process.stderr.write(`${s}\n`);
+
+interface Sample {
+  wallS: number;
+  rssMB: number;
+}
+
+function run(cmd: string, env: Record<string, string> = {}): Sample & { stdout: string; stderr: string } {
+  const out = join(WORK, 'time.txt');
+  const t0 = performance.now();
+  const r = spawnSync('/usr/bin/time', ['-o', out, '-f', '%M', 'bash', '-c', cmd], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 28,
+    env: { ...process.env, ...env },
+  });
+  const wallS = (performance.now() - t0) / 1000;
+  // diff exits 1 when trees differ and report may exit 1 on conflicts; only >1 is a failure.
+  if (r.status === null || r.status > 1) throw new Error(`${cmd}: exit ${r.status ?? r.signal}\n${r.stderr}`);
+  const rssKB = Number(readFileSync(out, 'utf8').trim().split('\n').pop());
+  return { wallS, rssMB: rssKB / 1024, stdout: r.stdout, stderr: r.stderr };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+}
+
+function measure(label: string, cmd: string, reps = REPS, env: Record<string, string> = {}, before?: () => void): Sample {
+  const xs: Sample[] = [];
+  for (let i = 0; i < reps; i++) {
+    before?.();
+    xs.push(run(cmd, env));
+  }
+  const s = { wallS: median(xs.map((x) => x.wallS)), rssMB: median(xs.map((x) => x.rssMB)) };
+  log(`  ${label.padEnd(28)} ${s.wallS.toFixed(2)} s  ${s.rssMB.toFixed(0)} MB  (${xs.map((x) => x.wallS.toFixed(2)).join(' ')})`);
+  return s;
+}
+
+const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+
+interface Tree {
+  installs: string[];
+  entries: number;
+  bytes: number;
+  sharedFiles: number;
+  sharedBytes: number;
+  listFile: string;
+}
+
+/** Every part's listing, and the NUL-separated list of regular files that share a path with another part. */
+function survey(name: string, installs: string[]): Tree {
+  const byPath = new Map<string, number[]>();
+  let entries = 0;
+  let bytes = 0;
+  const sizes: Map<string, number>[] = [];
+  installs.forEach((dir, i) => {
+    const r = spawnSync('find', [dir, '-mindepth', '1', '-printf', '%y %s %P\\0'], { encoding: 'utf8', maxBuffer: 1 << 28 });
+    const m = new Map<string, number>();
+    for (const rec of r.stdout.split('\0')) {
+      if (!rec) continue;
+      entries++;
+      const [type, size] = rec.split(' ', 2);
+      const path = rec.slice((type as string).length + (size as string).length + 2);
+      if (type !== 'f') continue;
+      bytes += Number(size);
+      m.set(path, Number(size));
+      const l = byPath.get(path);
+      if (l) l.push(i);
+      else byPath.set(path, [i]);
+    }
+    sizes.push(m);
+  });
+  const list: string[] = [];
+  let sharedBytes = 0;
+  for (const [path, parts] of byPath) {
+    if (parts.length < 2) continue;
+    for (const i of parts) {
+      list.push(join(installs[i] as string, path));
+      sharedBytes += sizes[i]?.get(path) ?? 0;
+    }
+  }
+  const listFile = join(WORK, `${name}.shared`);
+  writeFileSync(listFile, list.join('\0'));
+  return { installs, entries, bytes, sharedFiles: list.length, sharedBytes, listFile };
+}
+
+function ensureTime(): void {
+  if (existsSync('/usr/bin/time')) return;
+  log('installing GNU time');
+  spawnSync('apt-get', ['install', '-y', 'time'], { stdio: 'inherit' });
+}
+
+/** A project file naming the first `n` parts of `p`, parts read from `p`'s parts dir. */
+function subset(p: BenchProject, n: number): string {
+  const dir = join(WORK, `${p.name}-${n}`);
+  mkdirSync(dir, { recursive: true });
+  const yaml = [`name: bench-${p.name}-${n}`, 'base: core24', 'confinement: strict', 'parts:']
+    .concat(p.parts.slice(0, n).flatMap((r) => [`  ${r.name}:`, '    plugin: python', '    source: .']))
+    .join('\n');
+  writeFileSync(join(dir, 'snapcraft.yaml'), `${yaml}\n`);
+  return dir;
+}
+
+// The cached run goes through the CLI once it has cache flags, else through bench/report-cached.ts.
+const CACHE = join(WORK, 'cache');
+const cli = `node ${q(join(REPO, 'bin', 'stagefix.js'))} report --quiet`;
+let cliHasCache = false;
+function reportCommands(projectDir: string, partsDir?: string): { cold: string; warm: string; env: Record<string, string> } {
+  const pd = partsDir ? ` --parts-dir ${q(partsDir)}` : '';
+  const cold = `${cli}${cliHasCache ? ' --no-cache' : ''} ${q(projectDir)}${pd} > /dev/null`;
+  const warm = cliHasCache
+    ? `${cli} ${q(projectDir)}${pd} > /dev/null`
+    : `node ${q(join(WORK, 'report-cached.mjs'))} ${q(REPO)} ${q(CACHE)} ${q(projectDir)}${partsDir ? ` ${q(partsDir)}` : ''} > /dev/null`;
+  return { cold, warm, env: { XDG_CACHE_HOME: CACHE } };
+}
+
+interface Row {
+  tree: string;
+  what: string;
+  s: Sample;
+  floor?: number;
+  baseline?: number;
+  stat?: number;
+}
+const rows: Row[] = [];
+const scaleRows: { copies: number; entries: number; gb: number; s: Sample }[] = [];
+const trees: { name: string; t: Tree; parts: number }[] = [];
+
+function benchTree(p: BenchProject): void {
+  const installs = p.parts.map((r) => join(p.dir, 'parts', r.name, 'install'));
+  const t = survey(p.name, installs);
+  trees.push({ name: p.name, t, parts: installs.length });
+  log(`${p.name}: ${installs.length} parts, ${t.entries} entries, ${(t.bytes / 1e9).toFixed(2)} GB; shared: ${t.sharedFiles} files, ${(t.sharedBytes / 1e9).toFixed(2)} GB`);
+  const dirs = installs.map(q).join(' ');
+  const floorCmd = `find ${dirs} > /dev/null && xargs -0 cat < ${q(t.listFile)} > /dev/null`;
+  const statCmd = `find ${dirs} -printf '%s %T@ %i\\n' > /dev/null`;
+  const pairs: string[] = [];
+  installs.forEach((a, i) => installs.slice(i + 1).forEach((b) => pairs.push(`diff -rq --no-dereference ${q(a)} ${q(b)} > /dev/null`)));
+  const baselineCmd = `${pairs.join('; ')}; true`;
+  const { cold, warm, env } = reportCommands(p.dir);
+
+  log('  warming the page cache');
+  run(floorCmd);
+  run(cold, env);
+  const floor = measure('floor (find + cat)', floorCmd);
+  const stat = measure('stat walk (find -printf)', statCmd);
+  const baseline = measure(`baseline (diff -rq × ${pairs.length})`, baselineCmd, Math.min(REPS, 3));
+  const coldS = measure('stagefix report (no cache)', cold, REPS, env);
+  rmSync(CACHE, { recursive: true, force: true });
+  run(warm, env);
+  const warmS = measure('stagefix report (warm cache)', warm, REPS, env);
+  rows.push({ tree: p.name, what: 'I/O floor: `find` + `xargs cat`', s: floor });
+  rows.push({ tree: p.name, what: 'stat-only walk: `find -printf`', s: stat });
+  rows.push({ tree: p.name, what: `byte-compare baseline: \`diff -rq\` × ${pairs.length} pairs`, s: baseline });
+  rows.push({ tree: p.name, what: 'stagefix report, no cache', s: coldS, floor: floor.wallS, baseline: baseline.wallS });
+  rows.push({ tree: p.name, what: `stagefix report, warm cache${cliHasCache ? '' : ' (library driver)'}`, s: warmS, floor: floor.wallS, baseline: baseline.wallS, stat: stat.wallS });
+}
+
+function benchScale(p: BenchProject): void {
+  for (const n of [2, 3, 4, 6]) {
+    const installs = p.parts.slice(0, n).map((r) => join(p.dir, 'parts', r.name, 'install'));
+    const t = survey(`${p.name}-${n}`, installs);
+    const { cold, env } = reportCommands(subset(p, n), join(p.dir, 'parts'));
+    run(cold, env);
+    const s = measure(`report, ${n} copies`, cold, REPS, env);
+    scaleRows.push({ copies: n, entries: t.entries, gb: t.bytes / 1e9, s });
+  }
+}
+
+function fmtRatio(x: number | undefined, of: number): string {
+  return x === undefined ? '' : `${(of / x).toFixed(2)}×`;
+}
+
+function table(): string {
+  const cpu = cpus()[0]?.model ?? 'unknown CPU';
+  const lines = [
+    `Measured by \`npx tsx bench/run.ts\` on ${new Date().toISOString().slice(0, 10)}: ${availableParallelism()} cores (${cpu}), ` +
+      `${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Node ${process.version}, warm page cache, median of ${REPS} runs (baseline: ${Math.min(REPS, 3)}).`,
+    '',
+    '| tree | parts | entries | size | shared regular files | shared bytes |',
+    '|---|---:|---:|---:|---:|---:|',
+    ...trees.map(({ name, t, parts }) => `| ${name} | ${parts} | ${t.entries} | ${(t.bytes / 1e9).toFixed(2)} GB | ${t.sharedFiles} | ${(t.sharedBytes / 1e9).toFixed(2)} GB |`),
+    '',
+    '| tree | command | wall | peak RSS | ÷ floor | baseline ÷ it | ÷ stat walk |',
+    '|---|---|---:|---:|---:|---:|---:|',
+    ...rows.map(
+      (r) =>
+        `| ${r.tree} | ${r.what} | ${r.s.wallS.toFixed(2)} s | ${r.s.rssMB.toFixed(0)} MB | ${r.floor ? fmtRatio(r.floor, r.s.wallS) : ''} | ${r.baseline ? fmtRatio(r.s.wallS, r.baseline) : ''} | ${r.stat ? fmtRatio(r.stat, r.s.wallS) : ''} |`,
+    ),
+  ];
+  if (scaleRows.length > 0) {
+    lines.push(
+      '',
+      'Growth: `stagefix report` (no cache) on the first 2, 3, 4 and 6 copies of the copies tree.',
+      '',
+      '| copies | entries | size | wall | µs per entry | peak RSS | RSS per 1k entries |',
+      '|---:|---:|---:|---:|---:|---:|---:|',
+      ...scaleRows.map(
+        (r) =>
+          `| ${r.copies} | ${r.entries} | ${r.gb.toFixed(2)} GB | ${r.s.wallS.toFixed(2)} s | ${((r.s.wallS * 1e6) / r.entries).toFixed(1)} | ${r.s.rssMB.toFixed(0)} MB | ${((r.s.rssMB * 1000) / r.entries).toFixed(2)} MB |`,
+      ),
+    );
+  }
+  return lines.join('\n');
+}
+
+const BEGIN = '<!-- bench:begin (written by bench/run.ts; do not edit) -->';
+const END = '<!-- bench:end -->';
+
+function writeDoc(text: string): void {
+  const file = join(REPO, 'docs', 'performance.md');
+  const doc = existsSync(file) ? readFileSync(file, 'utf8') : `# Performance\n\n${BEGIN}\n${END}\n`;
+  const a = doc.indexOf(BEGIN);
+  const b = doc.indexOf(END);
+  if (a < 0 || b < a) throw new Error(`docs/performance.md lacks the bench markers`);
+  writeFileSync(file, `${doc.slice(0, a + BEGIN.length)}\n${text}\n${doc.slice(b)}`);
+}
+
+ensureTime();
+mkdirSync(WORK, { recursive: true });
+for (const p of PROJECTS) if (ONLY.includes(p.name) || (p.name === 'copies' && ONLY.includes('scale'))) buildProject(p, log);
+log('building stagefix');
+if (spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: REPO, stdio: 'inherit' }).status !== 0) throw new Error('tsc failed');
+if (
+  spawnSync('npx', ['esbuild', join(REPO, 'bench', 'report-cached.ts'), `--outfile=${join(WORK, 'report-cached.mjs')}`, '--format=esm', '--platform=node', '--log-level=warning'], {
+    cwd: REPO,
+    stdio: 'inherit',
+  }).status !== 0
+)
+  throw new Error('esbuild failed');
+cliHasCache = spawnSync('node', [join(REPO, 'bin', 'stagefix.js'), 'report', '--help'], { encoding: 'utf8' }).stdout.includes('--no-cache');
+
+for (const p of PROJECTS) if (ONLY.includes(p.name)) benchTree(p);
+const copies = PROJECTS.find((p) => p.name === 'copies');
+if (copies && ONLY.includes('scale')) benchScale(copies);
+const text = table();
+process.stdout.write(`${text}\n`);
+if (WRITE) writeDoc(text);
