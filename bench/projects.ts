@@ -2,7 +2,7 @@
  * The benchmark projects (issue 6), built once with the craft-parts python plugin recipe
  * (`scripts/build-part.sh`) from the local offline index, and cached under `bench/.work/`.
  *
- * (a) `mixed`: eleven parts with overlapping and different packages (numpy in several versions, the
+ * (a) `mixed`: thirteen parts with overlapping and different packages (numpy in several versions, the
  *     scientific stack, web frameworks), like a real ML/desktop snap.
  * (b) `copies`: one large part and five `cp -a` copies of it: every shared path is byte-identical, so
  *     every shared regular file must be read (the worst case for a content check without conflicts).
@@ -40,6 +40,8 @@ export const MIXED: PartRecipe[] = [
   { name: 'web', packages: ['django', 'flask', 'requests'] },
   { name: 'numba', packages: ['numba==0.68.0'] },
   { name: 'jax', packages: ['jax', 'jaxlib==0.10.2'] },
+  { name: 'scipy-old', packages: ['scipy==1.13.1', 'numpy==2.0.2'] },
+  { name: 'ml-new', packages: ['scikit-learn==1.9.1', 'pandas==3.0.6'] },
 ];
 
 /** One large part; six identical copies of it are about 126k entries. */
