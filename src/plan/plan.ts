@@ -346,6 +346,6 @@ export async function plan(analysis: Analysis, options: PlanOptions = {}): Promi
     pyc: pycStrategy,
     parts: p.parts.map((s) => ({ name: s.name, installDir: s.installDir, ...(s.stage !== undefined ? { stage: s.stage } : {}), organize: s.organize })),
     actions,
-    summary: { benignFindings: benign.length, realFindings: findings.length - benign.length, unresolvedBenign: unresolved, fileOps: actions.reduce((n, a) => n + a.ops.length, 0) },
+    summary: { benignFindings: benign.length, realFindings: findings.length - benign.length, unresolvedBenign: unresolved, fileOps: actions.reduce((n, a) => n + a.ops.length, 0), environmentFindings: analysis.report.findings.length - findings.length },
   };
 }

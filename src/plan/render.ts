@@ -25,6 +25,7 @@ export function renderPlanText(plan: Plan): string {
   const out = [
     `stagefix plan: ${plan.project.name ?? plan.project.root} (${plan.project.kind}), run-time prefix ${plan.runtimePrefix}, pyc strategy ${plan.pyc}`,
     `${s.benignFindings} benign conflict(s) resolved by ${s.fileOps} file change(s)${s.unresolvedBenign > 0 ? `, ${s.unresolvedBenign} left as they are (see notes)` : ''}; ${s.realFindings} real conflict(s) need your decision`,
+    ...(s.environmentFindings > 0 ? [`${s.environmentFindings} environment finding(s) are not same-path conflicts and are not planned: see stagefix report`] : []),
   ];
   const byKind = new Map<string, Action[]>();
   for (const a of plan.actions) byKind.set(a.kind, [...(byKind.get(a.kind) ?? []), a]);

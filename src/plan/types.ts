@@ -73,7 +73,14 @@ export interface Plan {
   /** Install dirs by part, in part order (the roots ops may touch). */
   parts: { name: PartName; installDir: string; stage?: string[]; organize: Record<string, string> }[];
   actions: Action[];
-  summary: { benignFindings: number; realFindings: number; unresolvedBenign: number; fileOps: number };
+  summary: {
+    benignFindings: number;
+    realFindings: number;
+    unresolvedBenign: number;
+    fileOps: number;
+    /** Environment-integrity findings (no shared path to rewrite or exclude): reported, not planned. */
+    environmentFindings: number;
+  };
 }
 
 export const isProposal = (a: Action): a is Extract<Action, { kind: 'propose-stage-exclusion' | 'propose-organize' }> =>

@@ -94,7 +94,7 @@ describe('plan on the example', () => {
   });
 
   it('real conflicts are proposals only: no ops, the first part in order keeps the path', () => {
-    const real = analysis.report.findings.filter((f) => f.verdict === 'real');
+    const real = analysis.report.findings.filter((f) => f.verdict === 'real' && f.kind !== 'environment');
     const proposals = base.actions.filter(isProposal);
     expect(proposals.map((a) => a.path).sort()).toEqual(real.map((f) => f.path).sort());
     for (const a of proposals) {
