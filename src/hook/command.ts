@@ -24,6 +24,7 @@ export async function hookCommand(io: HookIo, flags: HookFlags): Promise<number>
   });
   const result = await runHook(opts);
   io.stdout.write(hookSummary(result));
-  if (result.record.mismatched.length > 0) throw new ApplyError(`RECORD verification failed after the rewrite: ${result.record.mismatched.join('; ')}`, opts.installDir);
+  const problems = [...result.pyc.stale, ...result.record.mismatched];
+  if (problems.length > 0) throw new ApplyError(`verification failed after the rewrite: ${problems.join('; ')}`, opts.installDir);
   return 0;
 }

@@ -7,6 +7,7 @@ import { constants, promises as fsp } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { FormatError, FsError, UsageError } from '../errors.js';
+import { checkAgainstSource, parseHeader } from '../python/pyc/index.js';
 import {
   canonicalPyc,
   checkRuntimePrefix,
@@ -30,7 +31,8 @@ export interface HookResult {
   part: string;
   installDir: string;
   runtimePrefix: string;
-  pyc: { rewritten: number; unchanged: number; skipped: string[] };
+  /** `stale`: pycs whose header does not validate against their source after the rewrite (a bug). */
+  pyc: { rewritten: number; unchanged: number; skipped: string[]; stale: string[] };
   venv: { rewritten: number; unchanged: number };
   record: { rewritten: number; unchanged: number; mismatched: string[] };
 }
@@ -97,7 +99,7 @@ export async function runHook(opts: HookOptions): Promise<HookResult> {
     part: opts.partName,
     installDir: root,
     runtimePrefix: prefix,
-    pyc: { rewritten: 0, unchanged: 0, skipped: [] },
+    pyc: { rewritten: 0, unchanged: 0, skipped: [], stale: [] },
     venv: { rewritten: 0, unchanged: 0 },
     record: { rewritten: 0, unchanged: 0, mismatched: [] },
   };
@@ -112,8 +114,9 @@ export async function runHook(opts: HookOptions): Promise<HookResult> {
     }
     const old = await readNoFollow(join(root, rel));
     let next: Uint8Array;
+    const source = await readNoFollow(join(root, src));
     try {
-      next = canonicalPyc({ pyc: old, source: await readNoFollow(join(root, src)), sourceMtimeNs: srcInfo.mtimeNs, path: rel }, prefix);
+      next = canonicalPyc({ pyc: old, source, sourceMtimeNs: srcInfo.mtimeNs, path: rel }, prefix);
     } catch (e) {
       // A pyc the engine cannot read is left as it is: not this hook's to judge, and not an error.
       if (e instanceof FormatError || e instanceof UsageError) {
@@ -121,6 +124,12 @@ export async function runHook(opts: HookOptions): Promise<HookResult> {
         continue;
       }
       throw e;
+    }
+    // Verify as importlib will: the header must validate against the source next to it.
+    const h = parseHeader(next);
+    if (!h.ok || checkAgainstSource(h.header, { bytes: source, size: source.length, mtimeNs: srcInfo.mtimeNs }).status !== 'valid') {
+      res.pyc.stale.push(rel);
+      continue;
     }
     if (equal(old, next)) res.pyc.unchanged++;
     else {
@@ -173,7 +182,8 @@ async function lookupFor(root: string, files: Map<string, unknown>, text: string
 /** The one summary line the hook prints. */
 export function hookSummary(r: HookResult): string {
   const skipped = r.pyc.skipped.length > 0 ? `, ${r.pyc.skipped.length} left as they are` : '';
-  const verified = r.record.mismatched.length === 0 ? 'RECORDs verified' : `RECORD mismatch: ${r.record.mismatched.join('; ')}`;
+  const problems = [...r.pyc.stale.map((p) => `${p}: would be stale`), ...r.record.mismatched];
+  const verified = problems.length === 0 ? 'pycs and RECORDs verified' : `verification failed: ${problems.join('; ')}`;
   return `stagefix hook: part ${r.part}: ${r.pyc.rewritten} pyc rewritten (${r.pyc.unchanged} already canonical${skipped}), ${r.venv.rewritten} venv file(s) and ${r.record.rewritten} RECORD(s) rewritten for ${r.runtimePrefix}; ${verified}\n`;
 }
 

@@ -55,7 +55,7 @@ describe.skipIf(!py)(skipTitle('stagefix hook makes independently built parts co
     );
     expect(code).toBe(0);
     expect(out.split('\n').filter((l) => l !== '')).toHaveLength(1);
-    expect(out).toMatch(/^stagefix hook: part one: [1-9]\d* pyc rewritten .*RECORDs verified\n$/);
+    expect(out).toMatch(/^stagefix hook: part one: [1-9]\d* pyc rewritten .*pycs and RECORDs verified\n$/);
 
     // The bundle, alone in a directory without node_modules.
     const binDir = join(work, 'hookbin');
@@ -65,7 +65,7 @@ describe.skipIf(!py)(skipTitle('stagefix hook makes independently built parts co
     const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, SNAPCRAFT_PART_INSTALL: two, SNAPCRAFT_PART_NAME: 'two', SNAPCRAFT_PROJECT_NAME: 'hooktest' };
     const r = spawnSync(process.execPath, [bundle], { cwd: binDir, env, encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^stagefix hook: part two: [1-9]\d* pyc rewritten .*RECORDs verified\n$/);
+    expect(r.stdout).toMatch(/^stagefix hook: part two: [1-9]\d* pyc rewritten .*pycs and RECORDs verified\n$/);
 
     expect(await collisions()).toEqual([]);
   });
