@@ -5,7 +5,7 @@
  */
 import { posix } from 'node:path';
 import { UsageError } from '../errors.js';
-import { canonicalizePyc, parseHeader } from '../python/pyc/index.js';
+import { canonicalizePyc } from '../python/pyc/index.js';
 import { detectLineEnding, parseRecord, regenerateRecord, serializeRecord } from '../python/dist/record.js';
 import { activateKind, activateVenvPath } from '../python/env/activate.js';
 import { INSTALL_TOKEN, replaceInstallPaths } from '../python/env/paths.js';
@@ -62,12 +62,6 @@ export function canonicalPyc(input: PycInput, prefix: string): Uint8Array {
     sourceMtimeNs: input.sourceMtimeNs,
     sourceSize: input.source.length,
   });
-}
-
-/** True for the pycs whose canonical form depends on the source mtime (3.6, 12-byte headers). */
-export function pycNeedsMtime(pyc: Uint8Array): boolean {
-  const h = parseHeader(pyc);
-  return h.ok && h.header.size === 12;
 }
 
 /** The venv scaffolding files the normal form covers, by install-relative path. */
