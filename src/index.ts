@@ -8,3 +8,8 @@ export { classify, classifyPair } from './classify/classify.js';
 export { RULES } from './classify/registry.js';
 export { renderText } from './report/text.js';
 export { renderJson, jsonDocument } from './report/json.js';
+export { plan, renderPlan, planOps, type Plan, type Action, type PlanOptions } from './plan/index.js';
+export { applyOps, undo } from './apply/index.js';
+export { runHook } from './hook/hook.js';
+export { runIntegrity } from './integrity/index.js';
+export { inspectFile } from './inspect/inspect.js';
