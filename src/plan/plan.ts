@@ -21,7 +21,9 @@ import {
   runtimePath,
   venvFileKind,
 } from './canonical.js';
-import type { Action, Loser, Plan, PlanOptions, Precondition, PycStrategy, Why } from './types.js';
+import { parseHeader, PEP552_MAGIC } from '../python/pyc/header.js';
+import { chooseInterpreters, compileCheckedHash, needKey, optimizationOf, untrustedDirsOf, userInterpreters, type CompileJob, type Compiled, type Interpreter, type Need } from './recompile.js';
+import type { Action, Loser, Plan, PlanInterpreter, PlanOptions, Precondition, PycStrategy, Why } from './types.js';
 
 /**
  * The run-time prefix when none is given: snaps are mounted at `/snap/<name>/current`, a rock's
@@ -45,6 +47,8 @@ class Planner {
   readonly actions: Action[] = [];
   /** New bytes per part and path, so RECORD regeneration hashes what the plan will leave. */
   readonly overlay = new Map<PartName, Map<string, Uint8Array>>();
+  /** `--pyc recompile`: each part's new pyc (or why there is none), by part and path. */
+  recompiled = new Map<string, Compiled & { interpreter?: Interpreter }>();
   private readonly installDirs: Map<PartName, string>;
   private readonly ownerMatchers: { match: (p: string) => boolean; part: string }[];
 
@@ -177,6 +181,23 @@ async function planPyc(pl: Planner, f: Finding): Promise<void> {
     return;
   }
   const filename = src === undefined ? '' : runtimePath(pl.prefix, src);
+  if (pl.pyc === 'recompile') {
+    const used = new Map<PartName, Interpreter>();
+    await converge(
+      pl,
+      f,
+      async (p) => {
+        const r = pl.recompiled.get(pycKey(p, f.path));
+        if (r === undefined) throw new UsageError('not recompiled');
+        if (!r.ok) throw new UsageError(r.error);
+        if (r.interpreter) used.set(p, r.interpreter);
+        return r.bytes;
+      },
+      (b) => ({ ...b, kind: 'recompile-pyc', runtimeFilename: filename, interpreters: [...used].map(([part, i]) => ({ part, exe: i.exe, version: i.version })) }),
+      'recompile',
+    );
+    return;
+  }
   await converge(
     pl,
     f,
@@ -189,6 +210,57 @@ async function planPyc(pl: Planner, f: Finding): Promise<void> {
     (b) => ({ ...b, kind: 'rewrite-pyc', runtimeFilename: filename }),
     'canonical pyc rewrite',
   );
+}
+
+const pycKey = (part: PartName, path: string): string => `${part}\0${path}`;
+
+/**
+ * `--pyc recompile`, ahead of planning: every part's copy of every benign pyc conflict compiled by the
+ * interpreter chosen for its magic (chooseInterpreters), one process per part and interpreter. What
+ * cannot be recompiled (3.6, no source, an unknown `.opt-` tag) is kept with its reason, which the
+ * action's fallback note then names. Returns the interpreters used, for the plan's summary.
+ */
+async function recompileAll(pl: Planner, findings: readonly Finding[], pythons: readonly string[]): Promise<PlanInterpreter[]> {
+  const user = await userInterpreters(pythons);
+  const jobs: (CompileJob & { part: PartName; magic: number })[] = [];
+  const fail = (p: PartName, path: string, error: string): void => void pl.recompiled.set(pycKey(p, path), { ok: false, error });
+  for (const f of findings) {
+    const src = pycSource(f.path);
+    for (const p of f.parts) {
+      if (!pl.isFile(p, f.path)) continue;
+      if (src === undefined || !pl.isFile(p, src)) {
+        fail(p, f.path, `no source ${src ?? 'beside it (not a __pycache__ pyc)'}`);
+        continue;
+      }
+      const h = parseHeader(await pl.read(p, f.path));
+      const optimize = optimizationOf(f.path);
+      if (!h.ok) fail(p, f.path, `unreadable pyc header (${h.reason})`);
+      else if (h.header.magic < PEP552_MAGIC) fail(p, f.path, `Python ${h.header.version.known ? h.header.version.label : '?'} has no hash-based pycs, so its copies cannot agree`);
+      else if (optimize === undefined) fail(p, f.path, 'an optimisation tag py_compile cannot write');
+      else jobs.push({ part: p, magic: h.header.magic, sourcePath: src, pycPath: f.path, source: await pl.read(p, src), dfile: runtimePath(pl.prefix, src), optimize });
+    }
+  }
+  const needs: Need[] = [];
+  for (const j of jobs) if (!needs.some((n) => n.part === j.part && n.magic === j.magic)) needs.push({ part: j.part, installDir: pl.root(j.part), magic: j.magic });
+  const chosen = await chooseInterpreters(needs, user, await untrustedDirsOf(pl.a.project.parts.map((s) => s.installDir)));
+  const batches = new Map<string, { part: PartName; it: Interpreter; jobs: typeof jobs }>();
+  for (const j of jobs) {
+    const it = chosen.get(needKey(j.part, j.magic));
+    if (it === undefined) continue;
+    const key = `${j.part}\0${it.exe}`;
+    const b = batches.get(key) ?? { part: j.part, it, jobs: [] };
+    b.jobs.push(j);
+    batches.set(key, b);
+  }
+  const used: PlanInterpreter[] = [];
+  for (const { part, it, jobs: batch } of batches.values()) {
+    const res = await compileCheckedHash(it, batch);
+    for (const [i, j] of batch.entries()) pl.recompiled.set(pycKey(j.part, j.pycPath), { ...(res[i] ?? { ok: false, error: 'no result' }), interpreter: it });
+    const u = used.find((x) => x.exe === it.exe);
+    if (u) u.parts.push(part);
+    else used.push({ exe: it.exe, version: it.version, from: it.from, parts: [part] });
+  }
+  return used;
 }
 
 async function planText(pl: Planner, f: Finding, kind: 'venv' | 'build-path'): Promise<void> {
@@ -315,9 +387,6 @@ async function planRecords(pl: Planner, benignRecords: Finding[], realPaths: Set
 
 export async function plan(analysis: Analysis, options: PlanOptions = {}): Promise<Plan> {
   const pycStrategy = options.pyc ?? 'rewrite';
-  if (pycStrategy === 'recompile') {
-    throw new UsageError('--pyc recompile is not implemented in this version; use --pyc rewrite (same bytes in every part, checked-hash, run-time co_filename) or --pyc drop');
-  }
   const prefix = checkRuntimePrefix(options.runtimePrefix ?? defaultRuntimePrefix(analysis.project));
   const known = new Set(analysis.project.parts.map((p) => p.name as string));
   for (const o of options.owners ?? []) if (!known.has(o.part)) throw new UsageError(`owner ${o.path}=${o.part}: no part named ${JSON.stringify(o.part)}`);
@@ -325,6 +394,10 @@ export async function plan(analysis: Analysis, options: PlanOptions = {}): Promi
   const findings = analysis.report.findings.filter((f) => f.kind !== 'environment');
   const realPaths = new Set(findings.filter((f) => f.verdict === 'real').map((f) => f.path as string));
   const records: Finding[] = [];
+  const interpreters =
+    pycStrategy === 'recompile'
+      ? await recompileAll(pl, findings.filter((f) => f.verdict === 'benign' && f.rule === 'python-bytecode'), options.pythons ?? [])
+      : undefined;
   for (const f of findings) {
     if (f.verdict === 'real') await planReal(pl, f);
     else if (f.rule === 'pip-record') records.push(f);
@@ -344,6 +417,7 @@ export async function plan(analysis: Analysis, options: PlanOptions = {}): Promi
     project: { kind: p.kind, root: p.root, ...(p.file !== undefined ? { file: p.file } : {}), ...(p.name !== undefined ? { name: p.name } : {}) },
     runtimePrefix: prefix,
     pyc: pycStrategy,
+    ...(interpreters !== undefined ? { interpreters } : {}),
     parts: p.parts.map((s) => ({ name: s.name, installDir: s.installDir, ...(s.stage !== undefined ? { stage: s.stage } : {}), organize: s.organize })),
     actions,
     summary: { benignFindings: benign.length, realFindings: findings.length - benign.length, unresolvedBenign: unresolved, fileOps: actions.reduce((n, a) => n + a.ops.length, 0), environmentFindings: analysis.report.findings.length - findings.length },

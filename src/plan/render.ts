@@ -10,6 +10,7 @@ export type PlanFormat = (typeof PLAN_FORMATS)[number];
 
 const FILE_KINDS: Record<Exclude<Action['kind'], 'propose-stage-exclusion' | 'propose-organize'>, string> = {
   'rewrite-pyc': 'rewrite bytecode canonically',
+  'recompile-pyc': 'recompile bytecode (py_compile, checked-hash)',
   'drop-pyc': 'remove bytecode',
   'regenerate-record': 'regenerate RECORD',
   'normalise-venv-file': 'venv file to its run-time path',
@@ -25,6 +26,7 @@ export function renderPlanText(plan: Plan): string {
   const out = [
     `stagefix plan: ${plan.project.name ?? plan.project.root} (${plan.project.kind}), run-time prefix ${plan.runtimePrefix}, pyc strategy ${plan.pyc}`,
     `${s.benignFindings} benign conflict(s) resolved by ${s.fileOps} file change(s)${s.unresolvedBenign > 0 ? `, ${s.unresolvedBenign} left as they are (see notes)` : ''}; ${s.realFindings} real conflict(s) need your decision`,
+    ...(plan.interpreters ?? []).map((i) => `interpreter: Python ${i.version} ${i.exe} (${i.from === 'user' ? '--python' : "the part's own bin/python3"}) for ${i.parts.join(', ')}`),
     ...(s.environmentFindings > 0 ? [`${s.environmentFindings} environment finding(s) are not same-path conflicts and are not planned: see stagefix report`] : []),
   ];
   const byKind = new Map<string, Action[]>();

@@ -12,6 +12,8 @@ export interface PlanOptions {
   /** Where the staged tree lives at run time; default by project kind (docs/plan.md). */
   runtimePrefix?: string;
   pyc?: PycStrategy;
+  /** `--pyc recompile`: interpreters the user names (at most one per minor version), matched by pyc magic. */
+  pythons?: string[];
   /** Which part wins a real conflict at a path (first match wins); default: first part in part order. */
   owners?: { path: string; part: string }[];
   /** How a real conflict's losing part gives way: `stage` exclusion (default) or an `organize` move. */
@@ -45,6 +47,8 @@ interface Base {
 
 export type Action =
   | (Base & { kind: 'rewrite-pyc'; runtimeFilename: string })
+  /** `--pyc recompile`: the bytes a real interpreter wrote (py_compile, checked-hash, dfile at the run-time path). */
+  | (Base & { kind: 'recompile-pyc'; runtimeFilename: string; interpreters: { part: PartName; exe: string; version: string }[] })
   | (Base & { kind: 'drop-pyc' })
   | (Base & { kind: 'regenerate-record' })
   | (Base & { kind: 'normalise-venv-file'; file: 'activate' | 'pyvenv.cfg' })
@@ -70,6 +74,8 @@ export interface Plan {
   project: { kind: ProjectKind; root: string; file?: string; name?: string };
   runtimePrefix: string;
   pyc: PycStrategy;
+  /** `--pyc recompile`: the interpreters that ran, and for which parts. */
+  interpreters?: PlanInterpreter[];
   /** Install dirs by part, in part order (the roots ops may touch). */
   parts: { name: PartName; installDir: string; stage?: string[]; organize: Record<string, string> }[];
   actions: Action[];
@@ -81,6 +87,14 @@ export interface Plan {
     /** Environment-integrity findings (no shared path to rewrite or exclude): reported, not planned. */
     environmentFindings: number;
   };
+}
+
+/** An interpreter a `--pyc recompile` plan ran: the user's `--python` or a part's own `bin/python3`. */
+export interface PlanInterpreter {
+  exe: string;
+  version: string;
+  from: 'user' | 'part';
+  parts: PartName[];
 }
 
 export const isProposal = (a: Action): a is Extract<Action, { kind: 'propose-stage-exclusion' | 'propose-organize' }> =>

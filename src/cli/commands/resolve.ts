@@ -21,6 +21,7 @@ interface SelectFlags {
 interface PlanFlags extends SelectFlags {
   runtimePrefix?: string;
   pyc?: PycStrategy;
+  python?: string[];
   owner?: string[];
   propose?: 'stage' | 'organize';
 }
@@ -49,6 +50,7 @@ function planOptions(flags: PlanFlags): PlanOptions {
     ...(flags.runtimePrefix !== undefined ? { runtimePrefix: flags.runtimePrefix } : {}),
     ...(flags.pyc !== undefined ? { pyc: flags.pyc } : {}),
     ...(flags.propose !== undefined ? { propose: flags.propose } : {}),
+    ...(flags.python !== undefined ? { pythons: flags.python } : {}),
     owners,
   };
 }
@@ -63,7 +65,8 @@ function selectOptions(cmd: Command): Command {
 function planFlags(cmd: Command): Command {
   return selectOptions(cmd)
     .option('--runtime-prefix <path>', 'where the staged tree lives at run time (default: /snap/NAME/current for a snap, / for a rock)')
-    .addOption(new Option('--pyc <strategy>', 'benign bytecode conflicts: rewrite canonically, or drop').choices(['rewrite', 'recompile', 'drop']).default('rewrite'))
+    .addOption(new Option('--pyc <strategy>', 'benign bytecode conflicts: rewrite canonically, recompile with a real interpreter, or drop').choices(['rewrite', 'recompile', 'drop']).default('rewrite'))
+    .option('--python <path>', "with --pyc recompile: an interpreter to run, one per minor version (default: the part's own bin/python3 when it matches)", collect)
     .option('--owner <glob=part>', 'which part keeps a real conflict at matching paths (repeatable; default: first part in order)', collect)
     .addOption(new Option('--propose <how>', 'how a losing part gives way in a real conflict').choices(['stage', 'organize']).default('stage'));
 }
