@@ -16,7 +16,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, totalmem } from 'node:os';
+import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { buildProject, PROJECTS, REPO, WORK, type BenchProject } from './projects.js';
 
@@ -33,12 +33,14 @@ const log = (s: string): void => void process.stderr.write(`${s}\n`);
 interface Sample {
   wallS: number;
   rssMB: number;
+  /** user + system CPU seconds: steadier than wall time on a shared machine. */
+  cpuS: number;
 }
 
 function run(cmd: string, env: Record<string, string> = {}): Sample & { stdout: string; stderr: string } {
   const out = join(WORK, 'time.txt');
   const t0 = performance.now();
-  const r = spawnSync('/usr/bin/time', ['-o', out, '-f', '%M', 'bash', '-c', cmd], {
+  const r = spawnSync('/usr/bin/time', ['-o', out, '-f', '%M %U %S', 'bash', '-c', cmd], {
     encoding: 'utf8',
     maxBuffer: 1 << 28,
     env: { ...process.env, ...env },
@@ -46,8 +48,8 @@ function run(cmd: string, env: Record<string, string> = {}): Sample & { stdout: 
   const wallS = (performance.now() - t0) / 1000;
   // diff exits 1 when trees differ and report may exit 1 on conflicts; only >1 is a failure.
   if (r.status === null || r.status > 1) throw new Error(`${cmd}: exit ${r.status ?? r.signal}\n${r.stderr}`);
-  const rssKB = Number(readFileSync(out, 'utf8').trim().split('\n').pop());
-  return { wallS, rssMB: rssKB / 1024, stdout: r.stdout, stderr: r.stderr };
+  const [rssKB, user, sys] = (readFileSync(out, 'utf8').trim().split('\n').pop() ?? '').split(' ').map(Number);
+  return { wallS, rssMB: (rssKB ?? 0) / 1024, cpuS: (user ?? 0) + (sys ?? 0), stdout: r.stdout, stderr: r.stderr };
 }
 
 function median(xs: number[]): number {
@@ -62,8 +64,8 @@ function measure(label: string, cmd: string, reps = REPS, env: Record<string, st
     before?.();
     xs.push(run(cmd, env));
   }
-  const s = { wallS: median(xs.map((x) => x.wallS)), rssMB: median(xs.map((x) => x.rssMB)) };
-  log(`  ${label.padEnd(28)} ${s.wallS.toFixed(2)} s  ${s.rssMB.toFixed(0)} MB  (${xs.map((x) => x.wallS.toFixed(2)).join(' ')})`);
+  const s = { wallS: median(xs.map((x) => x.wallS)), rssMB: median(xs.map((x) => x.rssMB)), cpuS: median(xs.map((x) => x.cpuS)) };
+  log(`  ${label.padEnd(28)} ${s.wallS.toFixed(2)} s  cpu ${s.cpuS.toFixed(2)} s  ${s.rssMB.toFixed(0)} MB  (${xs.map((x) => x.wallS.toFixed(2)).join(' ')})  load ${loadavg()[0]?.toFixed(1)}`);
   return s;
 }
 
@@ -206,17 +208,18 @@ function table(): string {
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   const lines = [
     `Measured by \`npx tsx bench/run.ts\` on ${new Date().toISOString().slice(0, 10)}: ${availableParallelism()} cores (${cpu}), ` +
-      `${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Node ${process.version}, warm page cache, median of ${REPS} runs (baseline: ${Math.min(REPS, 3)}).`,
+      `${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Node ${process.version}, warm page cache, median of ${REPS} runs (baseline: ${Math.min(REPS, 3)}); ` +
+      `load average ${LOAD_START} at the start and ${loadavg()[0]?.toFixed(1)} at the end (other work on the machine inflates wall times; CPU times are steadier).`,
     '',
     '| tree | parts | entries | size | shared regular files | shared bytes |',
     '|---|---:|---:|---:|---:|---:|',
     ...trees.map(({ name, t, parts }) => `| ${name} | ${parts} | ${t.entries} | ${(t.bytes / 1e9).toFixed(2)} GB | ${t.sharedFiles} | ${(t.sharedBytes / 1e9).toFixed(2)} GB |`),
     '',
-    '| tree | command | wall | peak RSS | ÷ floor | baseline ÷ it | ÷ stat walk |',
-    '|---|---|---:|---:|---:|---:|---:|',
+    '| tree | command | wall | CPU (user+sys) | peak RSS | ÷ floor | baseline ÷ it | ÷ stat walk |',
+    '|---|---|---:|---:|---:|---:|---:|---:|',
     ...rows.map(
       (r) =>
-        `| ${r.tree} | ${r.what} | ${r.s.wallS.toFixed(2)} s | ${r.s.rssMB.toFixed(0)} MB | ${r.floor ? fmtRatio(r.floor, r.s.wallS) : ''} | ${r.baseline ? fmtRatio(r.s.wallS, r.baseline) : ''} | ${r.stat ? fmtRatio(r.stat, r.s.wallS) : ''} |`,
+        `| ${r.tree} | ${r.what} | ${r.s.wallS.toFixed(2)} s | ${r.s.cpuS.toFixed(2)} s | ${r.s.rssMB.toFixed(0)} MB | ${r.floor ? fmtRatio(r.floor, r.s.wallS) : ''} | ${r.baseline ? fmtRatio(r.s.wallS, r.baseline) : ''} | ${r.stat ? fmtRatio(r.stat, r.s.wallS) : ''} |`,
     ),
   ];
   if (scaleRows.length > 0) {
@@ -224,11 +227,11 @@ function table(): string {
       '',
       'Growth: `stagefix report` (no cache) on the first 2, 3, 4 and 6 copies of the copies tree.',
       '',
-      '| copies | entries | size | wall | µs per entry | peak RSS | RSS per 1k entries |',
+      '| copies | entries | size | wall | CPU | CPU µs per entry | peak RSS |',
       '|---:|---:|---:|---:|---:|---:|---:|',
       ...scaleRows.map(
         (r) =>
-          `| ${r.copies} | ${r.entries} | ${r.gb.toFixed(2)} GB | ${r.s.wallS.toFixed(2)} s | ${((r.s.wallS * 1e6) / r.entries).toFixed(1)} | ${r.s.rssMB.toFixed(0)} MB | ${((r.s.rssMB * 1000) / r.entries).toFixed(2)} MB |`,
+          `| ${r.copies} | ${r.entries} | ${r.gb.toFixed(2)} GB | ${r.s.wallS.toFixed(2)} s | ${r.s.cpuS.toFixed(2)} s | ${((r.s.cpuS * 1e6) / r.entries).toFixed(1)} | ${r.s.rssMB.toFixed(0)} MB |`,
       ),
     );
   }
@@ -248,6 +251,7 @@ function writeDoc(text: string): void {
 }
 
 ensureTime();
+const LOAD_START = loadavg()[0]?.toFixed(1);
 mkdirSync(WORK, { recursive: true });
 for (const p of PROJECTS) if (ONLY.includes(p.name) || (p.name === 'copies' && ONLY.includes('scale'))) buildProject(p, log);
 log('building stagefix');

@@ -66,14 +66,21 @@ function batches(tasks: readonly HashTask[]): HashTask[][] {
 /**
  * Starts `./<name>.js` beside this module as a worker. From TypeScript sources (tests, tsx) there is no
  * `.js`: a tiny ESM bootstrap registers tsx's loader in the worker and imports the `.ts` (Node 20 ignores
- * `--import` in a worker's execArgv).
+ * `--import` in a worker's execArgv). In a single-file bundle (the hook) neither exists: undefined, and
+ * the caller works inline.
  */
-export function startWorker(name: string, mark: string): Worker {
+export function startWorker(name: string, mark: string): Worker | undefined {
   const js = new URL(`./${name}.js`, import.meta.url);
   if (existsSync(fileURLToPath(js))) return new Worker(js, { workerData: { mark } });
-  const ts = new URL(`./${name}.ts`, import.meta.url).href;
-  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
-  const boot = `import { register } from ${JSON.stringify(tsx)}; register(); await import(${JSON.stringify(ts)});`;
+  const ts = new URL(`./${name}.ts`, import.meta.url);
+  if (!existsSync(fileURLToPath(ts))) return undefined;
+  let tsx: string;
+  try {
+    tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
+  } catch {
+    return undefined;
+  }
+  const boot = `import { register } from ${JSON.stringify(tsx)}; register(); await import(${JSON.stringify(ts.href)});`;
   return new Worker(new URL(`data:text/javascript,${encodeURIComponent(boot)}`), { workerData: { mark } });
 }
 
@@ -98,7 +105,9 @@ export async function hashFiles(tasks: readonly HashTask[], opts: HashPoolOption
   };
 
   if (parts.length === 0) return { results: [], batches: [] };
-  if (threads < 2 || (totalBytes < (opts.inlineBytes ?? 64 << 20) && tasks.length < (opts.inlineFiles ?? 4096))) {
+  const small = totalBytes < (opts.inlineBytes ?? 64 << 20) && tasks.length < (opts.inlineFiles ?? 4096);
+  const workers = threads < 2 || small ? [] : Array.from({ length: threads }, () => startWorker('hash-worker', WORKER_MARK)).filter((w) => w !== undefined);
+  if (workers.length === 0) {
     const hash = makeHasher(await xxhashApi());
     parts.forEach((b, i) => {
       const r = hash(jobOf(b));
@@ -108,7 +117,6 @@ export async function hashFiles(tasks: readonly HashTask[], opts: HashPoolOption
     return { results, batches: parts };
   }
 
-  const workers = Array.from({ length: threads }, () => startWorker('hash-worker', WORKER_MARK));
   try {
     let next = 0;
     await Promise.all(

@@ -98,12 +98,17 @@ if (port && (workerData as { mark?: string } | undefined)?.mark === PART_WORKER_
 
 /** A worker that scans one part per call. */
 export class PartWorker {
-  private readonly w: Worker = startWorker('part-worker', PART_WORKER_MARK);
   private pending: ((r: PartReply) => void) | undefined;
 
-  constructor() {
+  private constructor(private readonly w: Worker) {
     this.w.on('message', (r: PartReply) => this.settle(r));
     this.w.on('error', (e) => this.settle({ id: -1, error: { kind: 'other', message: e.message } }));
+  }
+
+  /** Undefined where no worker can run (a single-file bundle): the caller scans inline. */
+  static start(): PartWorker | undefined {
+    const w = startWorker('part-worker', PART_WORKER_MARK);
+    return w ? new PartWorker(w) : undefined;
   }
 
   private settle(r: PartReply): void {

@@ -66,7 +66,7 @@ export interface ScanOptions {
   cache?: DigestCache;
   /** Hashing threads (default: the available cores, at most 4). */
   hashThreads?: number;
-  /** Part-scanning threads (default: the available cores, at most 4). */
+  /** Part-scanning worker threads besides the main one (default: the available cores less one, 1 to 3). */
   partThreads?: number;
   /** Parts go to worker threads when the first part has at least this many entries. */
   parallelEntries?: number;
@@ -215,8 +215,8 @@ export async function scan(project: Project, opts: ScanOptions = {}): Promise<Sc
 
 /**
  * Walks and stage sets, in craft-parts order. The first built part is scanned here; when it is big and
- * more parts follow, the rest go to worker threads (one per core, at most 4) while this thread computes
- * the first part's stage set. Small projects never pay for starting a worker.
+ * more parts follow, worker threads (one per core but this one, at most 3) take the rest, and so does
+ * this thread once the first part's stage set is done. Small projects never pay for starting a worker.
  */
 async function scanParts(project: Project, opts: ScanOptions, progress: ProgressSink, warnings: ScanWarning[]): Promise<PartScan[]> {
   const built = project.parts.map((spec) => existsSync(spec.installDir));
@@ -237,9 +237,13 @@ async function scanParts(project: Project, opts: ScanOptions, progress: Progress
         firstError = e;
       }
       walked += w?.entries.size ?? 0;
-      const threads = Math.min(opts.partThreads ?? Math.min(availableParallelism(), 4), queue.length);
+      // One core stays with this thread, which scans parts too: on two cores, one worker.
+      const threads = Math.min(opts.partThreads ?? Math.max(1, Math.min(availableParallelism() - 1, 3)), queue.length);
       if (w && w.entries.size >= (opts.parallelEntries ?? 4000) && threads > 0) {
-        for (let t = 0; t < threads; t++) workers.push(new PartWorker());
+        for (let t = 0; t < threads; t++) {
+          const pw = PartWorker.start();
+          if (pw) workers.push(pw);
+        }
         for (const worker of workers) {
           pendingWork.push(
             (async () => {
@@ -266,7 +270,11 @@ async function scanParts(project: Project, opts: ScanOptions, progress: Progress
         throw firstError;
       }
     }
-    for (let i = queue.shift(); i !== undefined; i = queue.shift()) {
+    // This thread takes parts too, yielding first so that a worker that just finished is fed before it.
+    for (;;) {
+      if (workers.length > 0) await new Promise((r) => setImmediate(r));
+      const i = queue.shift();
+      if (i === undefined) break;
       const s = project.parts[i] as PartSpec;
       outcomes[i] = scanPart({ name: s.name, installDir: s.installDir, stage: s.stage }, (n) => progress({ phase: 'walking', done: walked + n }));
       walked += (outcomes[i] as PartOutcome).entries.size;
