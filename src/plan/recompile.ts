@@ -134,11 +134,11 @@ export async function partInterpreter(installDir: string, untrustedDirs: readonl
     real = await fsp.realpath(link);
   } catch {
     const target = await fsp.readlink(link).catch(() => undefined);
-    return { reason: target !== undefined ? `its bin/python3 dangles (→ ${target})` : 'it has no bin/python3' };
+    return { reason: target !== undefined ? `bin/python3 dangles → ${target}` : 'no bin/python3' };
   }
-  for (const d of untrustedDirs) if (inside(real, d)) return { reason: `its bin/python3 resolves inside the parts (${real}), which stagefix never runs` };
+  for (const d of untrustedDirs) if (inside(real, d)) return { reason: `bin/python3 resolves inside the parts (${real}), which stagefix never runs` };
   const it = await probeInterpreter(real, 'part');
-  return 'reason' in it ? { reason: `its bin/python3 (${real}) does not run` } : it;
+  return 'reason' in it ? { reason: `bin/python3 (${real}) does not run` } : it;
 }
 
 /** The dirs a part's interpreter must not live in: each install dir and, for craft's layout, the part's dir. */
@@ -250,14 +250,19 @@ export async function chooseInterpreters(needs: readonly Need[], user: readonly 
       chosen.set(key, mine);
       continue;
     }
-    const reason = 'reason' in mine ? mine.reason : `its bin/python3 is Python ${mine.version}`;
+    const reason = 'reason' in mine ? mine.reason : `bin/python3 is Python ${mine.version}`;
     const list = missing.get(n.magic) ?? [];
     if (!list.some((x) => x.part === n.part)) list.push({ part: n.part, reason });
     missing.set(n.magic, list);
   }
   if (missing.size > 0) {
     const given = user.length > 0 ? `; given: ${user.map((u) => `--python ${u.exe} is Python ${u.version}`).join(', ')}` : '';
-    const what = [...missing].map(([magic, parts]) => `a Python ${minorOf(magic)} interpreter (pyc magic ${magic}) for ${parts.map((p) => `${p.part} (${p.reason})`).join(', ')}`);
+    const what = [...missing].map(([magic, parts]) => {
+      const byReason = new Map<string, PartName[]>();
+      for (const p of parts) byReason.set(p.reason, [...(byReason.get(p.reason) ?? []), p.part]);
+      const whose = [...byReason].map(([reason, ps]) => `${ps.join(', ')} (${reason})`).join(', ');
+      return `a Python ${minorOf(magic)} interpreter (pyc magic ${magic}) for ${whose}`;
+    });
     throw new UsageError(`--pyc recompile needs ${what.join(' and ')}: give --python PATH of that version${given}`);
   }
   return chosen;

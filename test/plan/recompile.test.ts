@@ -127,6 +127,21 @@ describe.skipIf(!py311)(skipTitle('apply --pyc recompile --python on the example
     for (const [pyc, src] of checks) expect(res[pyc], pyc).toEqual([3, true, `${PREFIX}/${src}`]);
   }, 120_000);
 
+  it('plan --format sh, run by sh on a fresh copy, leaves the same pycs as apply', async () => {
+    const other = copyExample('by-sh');
+    const script = join(work, 'recompile.sh');
+    const r = await cli(['plan', other, '--pyc', 'recompile', '--python', py.exe, '--format', `sh=${script}`]);
+    expect(r.code).toBe(0);
+    execFileSync('sh', [script], { stdio: 'ignore' });
+    expect(await benignPycs(other)).toEqual([]);
+    for (const f of before) {
+      for (const p of f.parts) {
+        const rel = join('parts', p, 'install', f.path);
+        expect(readFileSync(join(other, rel)).equals(readFileSync(join(dir, rel))), rel).toBe(true);
+      }
+    }
+  }, 60_000);
+
   it('python3.11 -v imports from the staged tree using the recompiled pycs: matches, never stale, nothing rewritten', async () => {
     const staged = join(work, 'staged');
     await fsp.mkdir(staged);
