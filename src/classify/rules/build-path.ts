@@ -3,11 +3,53 @@
  * libtool `.la`, CMake config, generated scripts): benign once each part's own build, install and pip
  * temporary paths are replaced by the same tokens.
  */
-import { findBuildPaths, latin1, looksLikeText, normaliseBuildPaths, firstDifferentLine } from '../build-paths.js';
-import type { Rule, RuleVerdict } from '../types.js';
+import { createHash } from 'node:crypto';
+import { posix } from 'node:path';
+import type { PartName } from '../../model.js';
+import { findBuildPaths, latin1, looksLikeText, normaliseBuildPaths } from '../build-paths.js';
+import type { FileSource, Rule, RuleVerdict } from '../types.js';
 
 /** Generated text worth normalising is small; big files are data, not build scaffolding. */
 const MAX_TEXT = 4 * 1024 * 1024;
+
+/** Names that are never text: skip them without reading (the fallback still reports them). */
+const BINARY = /\.(so(\.\d+)*|pyc|pyo|a|o|whl|zip|gz|bz2|xz|zst|png|jpe?g|gif|ico|woff2?|ttf|otf|mo|db|sqlite|npy|npz)$/i;
+
+interface TextFacts {
+  text: boolean;
+  paths: string[];
+  /** sha256 of the normalised text, of its first line, and of the rest. */
+  whole: string;
+  first: string;
+  rest: string;
+  firstLine: string;
+}
+
+const sha = (s: string): string => createHash('sha256').update(s, 'latin1').digest('hex');
+const cache = new WeakMap<FileSource, Map<string, Promise<TextFacts>>>();
+
+/** Each part's copy is read and normalised once per scan, however many pairs it is in. */
+function factsOf(source: FileSource, part: PartName, path: string): Promise<TextFacts> {
+  let perSource = cache.get(source);
+  if (!perSource) {
+    perSource = new Map();
+    cache.set(source, perSource);
+  }
+  const key = `${part}\0${path}`;
+  let f = perSource.get(key);
+  if (!f) {
+    f = source.read(part, path).then((bytes): TextFacts => {
+      if (!looksLikeText(bytes)) return { text: false, paths: [], whole: '', first: '', rest: '', firstLine: '' };
+      const raw = latin1(bytes);
+      const norm = normaliseBuildPaths(raw, part, source.installDir(part));
+      const nl = norm.indexOf('\n');
+      const firstLine = nl < 0 ? norm : norm.slice(0, nl);
+      return { text: true, paths: findBuildPaths(raw, part), whole: sha(norm), first: sha(firstLine), rest: sha(nl < 0 ? '' : norm.slice(nl)), firstLine };
+    });
+    perSource.set(key, f);
+  }
+  return f;
+}
 
 export const buildPathRule: Rule = {
   id: 'build-path',
@@ -21,38 +63,31 @@ export const buildPathRule: Rule = {
     ctx.a.entry.type === 'file' &&
     ctx.b.entry.type === 'file' &&
     ctx.a.entry.size <= MAX_TEXT &&
-    ctx.b.entry.size <= MAX_TEXT,
+    ctx.b.entry.size <= MAX_TEXT &&
+    !BINARY.test(posix.basename(ctx.path)),
   async classify(ctx): Promise<RuleVerdict | undefined> {
-    const [ba, bb] = await Promise.all([ctx.source.read(ctx.a.part, ctx.path), ctx.source.read(ctx.b.part, ctx.path)]);
-    if (!looksLikeText(ba) || !looksLikeText(bb)) return undefined;
-    const ta = latin1(ba);
-    const tb = latin1(bb);
-    const pathsA = findBuildPaths(ta, ctx.a.part);
-    const pathsB = findBuildPaths(tb, ctx.b.part);
-    const na = normaliseBuildPaths(ta, ctx.a.part, ctx.source.installDir(ctx.a.part));
-    const nb = normaliseBuildPaths(tb, ctx.b.part, ctx.source.installDir(ctx.b.part));
-    if (na !== nb) {
+    const [fa, fb] = await Promise.all([factsOf(ctx.source, ctx.a.part, ctx.path), factsOf(ctx.source, ctx.b.part, ctx.path)]);
+    if (!fa.text || !fb.text) return undefined;
+    if (fa.whole !== fb.whole) {
       // Scripts identical but for the interpreter on line 1: real, and worth saying precisely
       // (a part built with another Python gets `#!/usr/bin/env python3.12`).
-      const [la, ...ra] = na.split('\n');
-      const [lb, ...rb] = nb.split('\n');
-      if (la?.startsWith('#!') && lb?.startsWith('#!') && la !== lb && ra.join('\n') === rb.join('\n')) {
+      if (fa.firstLine.startsWith('#!') && fb.firstLine.startsWith('#!') && fa.first !== fb.first && fa.rest === fb.rest) {
         return {
           verdict: 'real',
           messageId: 'shebang',
-          args: { shebangA: la.slice(2).trim(), shebangB: lb.slice(2).trim() },
-          evidence: { shebangA: la, shebangB: lb, buildPathsA: pathsA, buildPathsB: pathsB },
+          args: { shebangA: fa.firstLine.slice(2).trim(), shebangB: fb.firstLine.slice(2).trim() },
+          evidence: { shebangA: fa.firstLine, shebangB: fb.firstLine, buildPathsA: fa.paths, buildPathsB: fb.paths },
         };
       }
       // Not ours to decide: a later rule (or the fallback) reports the remaining difference.
       return undefined;
     }
-    if (pathsA.length === 0 && pathsB.length === 0) return undefined;
+    if (fa.paths.length === 0 && fb.paths.length === 0) return undefined;
     return {
       verdict: 'benign',
       messageId: 'paths',
-      args: { pathsA: pathsA.join(', '), pathsB: pathsB.join(', ') },
-      evidence: { buildPathsA: pathsA, buildPathsB: pathsB, firstDifference: firstDifferentLine(ta, tb) },
+      args: { pathsA: fa.paths.join(', '), pathsB: fb.paths.join(', ') },
+      evidence: { buildPathsA: fa.paths, buildPathsB: fb.paths },
     };
   },
 };

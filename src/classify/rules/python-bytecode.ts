@@ -7,6 +7,7 @@
  */
 import { posix } from 'node:path';
 import { comparePycs } from '../../python/pyc/compare.js';
+import { fingerprintPyc, type PycFingerprint } from '../../python/pyc/fingerprint.js';
 import { describeVersion, parseHeader } from '../../python/pyc/header.js';
 import type { PartName } from '../../model.js';
 import type { FileSource, Rule, RuleVerdict } from '../types.js';
@@ -31,6 +32,43 @@ function headerInfo(buf: Uint8Array): Record<string, unknown> {
   return h.header.invalidation === 'timestamp'
     ? { ...base, mtime: h.header.mtime, sourceSize: h.header.sourceSize }
     : { ...base, hash: Buffer.from(h.header.hash).toString('hex') };
+}
+
+/**
+ * Each part's pyc is parsed once per scan, however many pairs it is in; the cache lives with the file
+ * source, so rules stay pure functions of what they read.
+ */
+interface PycFacts {
+  header: ReturnType<typeof parseHeader>;
+  info: Record<string, unknown>;
+  print: PycFingerprint | Error;
+}
+
+const fingerprints = new WeakMap<FileSource, Map<string, Promise<PycFacts>>>();
+
+async function facts(bytes: Uint8Array): Promise<PycFacts> {
+  let print: PycFingerprint | Error;
+  try {
+    print = fingerprintPyc(bytes);
+  } catch (e) {
+    print = e instanceof Error ? e : new Error(String(e));
+  }
+  return { header: parseHeader(bytes), info: headerInfo(bytes), print };
+}
+
+function fingerprint(source: FileSource, part: PartName, path: string, bytes: () => Promise<Uint8Array>): Promise<PycFacts> {
+  let perSource = fingerprints.get(source);
+  if (!perSource) {
+    perSource = new Map();
+    fingerprints.set(source, perSource);
+  }
+  const key = `${part}\0${path}`;
+  let f = perSource.get(key);
+  if (!f) {
+    f = bytes().then(facts);
+    perSource.set(key, f);
+  }
+  return f;
 }
 
 type SourceState = 'identical' | 'differs' | 'sourceless' | 'one-sided';
@@ -61,45 +99,65 @@ export const pythonBytecodeRule: Rule = {
   },
   applies: (ctx) => ctx.kind === 'contents' && ctx.path.endsWith('.pyc') && ctx.a.entry.type === 'file' && ctx.b.entry.type === 'file',
   async classify(ctx): Promise<RuleVerdict> {
-    const [ba, bb] = await Promise.all([ctx.source.read(ctx.a.part, ctx.path), ctx.source.read(ctx.b.part, ctx.path)]);
+    const read = (part: PartName) => () => ctx.source.read(part, ctx.path);
+    const [xa, xb] = await Promise.all([fingerprint(ctx.source, ctx.a.part, ctx.path, read(ctx.a.part)), fingerprint(ctx.source, ctx.b.part, ctx.path, read(ctx.b.part))]);
     const py = sourceOfPyc(ctx.path);
-    const evidence: Record<string, unknown> = { headerA: headerInfo(ba), headerB: headerInfo(bb) };
+    const evidence: Record<string, unknown> = { headerA: xa.info, headerB: xb.info };
     if (py) evidence.source = py;
-    let cmp;
-    try {
-      cmp = comparePycs(ba, bb);
-    } catch (e) {
-      return { verdict: 'real', unknown: true, messageId: 'corrupt', args: { detail: (e as Error).message }, evidence };
-    }
-    evidence.comparison = cmp.kind;
-    if (cmp.kind === 'magic-differs') {
+    const ha = xa.header;
+    const hb = xb.header;
+    if (ha.ok && hb.ok && ha.header.magic !== hb.header.magic) {
+      evidence.comparison = 'magic-differs';
       return {
         verdict: 'real',
         messageId: 'magic',
-        args: { pythonA: cmp.a.python, magicA: cmp.a.magic, pythonB: cmp.b.python, magicB: cmp.b.magic },
+        args: { pythonA: describeVersion(ha.header.version), magicA: ha.header.magic, pythonB: describeVersion(hb.header.version), magicB: hb.header.magic },
         evidence,
       };
     }
+    const [fa, fb] = [xa.print, xb.print];
+    const broken = fa instanceof Error ? fa : fb instanceof Error ? fb : undefined;
+    if (broken) return { verdict: 'real', unknown: true, messageId: 'corrupt', args: { detail: broken.message }, evidence };
+    const [pa, pb] = [fa as PycFingerprint, fb as PycFingerprint];
     const sources = await compareSources(ctx.source, ctx.a.part, ctx.b.part, py);
     evidence.sourceState = sources;
-    if (sources === 'differs') return { verdict: 'real', messageId: 'source', args: { source: py ?? '' }, evidence };
-    if (sources === 'one-sided') return { verdict: 'real', messageId: 'sourceOneSided', args: { source: py ?? '' }, evidence };
-    if (cmp.kind === 'code-differs') {
-      evidence.difference = { where: cmp.path, code: cmp.code, a: cmp.a, b: cmp.b };
-      evidence.filenames = cmp.filenames;
-      return { verdict: 'real', messageId: 'code', args: { where: cmp.path }, evidence };
+    if (sources === 'differs') {
+      evidence.comparison = pa.code === pb.code ? 'equal-code' : 'code-differs';
+      return { verdict: 'real', messageId: 'source', args: { source: py ?? '' }, evidence };
     }
-    if (cmp.kind === 'filename-only') {
-      evidence.filenames = cmp.filenames;
+    if (sources === 'one-sided') return { verdict: 'real', messageId: 'sourceOneSided', args: { source: py ?? '' }, evidence };
+    let filenamesA = pa.filenames;
+    let filenamesB = pb.filenames;
+    if (pa.code !== pb.code) {
+      // Rare: only now pay for the full structural walk, which locates the difference (or, if the
+      // fingerprints took different routes for one file, finds the code equal after all).
+      const [ba, bb] = await Promise.all([ctx.source.read(ctx.a.part, ctx.path), ctx.source.read(ctx.b.part, ctx.path)]);
+      const cmp = comparePycs(ba, bb);
+      evidence.comparison = cmp.kind;
+      if (cmp.kind === 'code-differs') {
+        evidence.difference = { where: cmp.path, code: cmp.code, a: cmp.a, b: cmp.b };
+        evidence.filenames = cmp.filenames;
+        return { verdict: 'real', messageId: 'code', args: { where: cmp.path }, evidence };
+      }
+      if (cmp.kind === 'magic-differs') return { verdict: 'real', unknown: true, messageId: 'code', args: { where: 'the header' }, evidence };
+      if (cmp.kind === 'filename-only') [filenamesA, filenamesB] = [cmp.filenames.a, cmp.filenames.b];
+    }
+    const filenamesDiffer = filenamesA.join('\0') !== filenamesB.join('\0');
+    if (filenamesDiffer) {
+      evidence.comparison = 'filename-only';
+      evidence.filenames = { a: filenamesA, b: filenamesB };
       return {
         verdict: 'benign',
         messageId: 'filename',
-        args: { filenameA: cmp.filenames.a.join(', '), filenameB: cmp.filenames.b.join(', ') },
+        args: { filenameA: filenamesA.join(', '), filenameB: filenamesB.join(', ') },
         evidence,
       };
     }
-    if (cmp.kind === 'equivalent') return { verdict: 'benign', messageId: 'equivalent', args: {}, evidence };
-    // 'header-only' (and 'identical', which a collision cannot be).
+    if (pa.body !== pb.body) {
+      evidence.comparison = 'equivalent';
+      return { verdict: 'benign', messageId: 'equivalent', args: {}, evidence };
+    }
+    evidence.comparison = 'header-only';
     return { verdict: 'benign', messageId: 'header', args: {}, evidence };
   },
 };
