@@ -4,6 +4,7 @@
  */
 import type { Finding, Report } from '../model.js';
 import { pairViews, summarise } from './summary.js';
+import { displayName } from '../util/fsname.js';
 
 export interface TextOptions {
   color: boolean;
@@ -50,13 +51,13 @@ export function renderText(report: Report, opts: TextOptions): string {
     const real = report.findings.filter((f) => mine(f) && verdictFor(f) === 'real');
     for (const f of real.slice(0, limit)) {
       const tag = f.accepted ? yellow('accepted') : f.unknown ? red('real/unknown') : red('real');
-      out.push(`  ${tag} ${f.path} ${dim(`[${f.rule}]`)}`);
+      out.push(`  ${tag} ${displayName(f.path)} ${dim(`[${f.rule}]`)}`);
       out.push(`       ${f.reason}${f.accepted ? dim(` (accepted: ${f.accepted.reason})`) : ''}`);
     }
     if (real.length > limit) out.push(dim(`  … and ${n(real.length - limit)} more real (use --verbose or --format json)`));
     if (opts.verbose) {
       for (const f of report.findings.filter((x) => mine(x) && verdictFor(x) === 'benign')) {
-        out.push(`  ${green('benign')} ${f.path} ${dim(`[${f.rule}]`)} ${dim(f.reason)}`);
+        out.push(`  ${green('benign')} ${displayName(f.path)} ${dim(`[${f.rule}]`)} ${dim(f.reason)}`);
       }
     }
   }
@@ -65,7 +66,7 @@ export function renderText(report: Report, opts: TextOptions): string {
     out.push('', `${env.some((f) => f.verdict === 'real' && !f.accepted) ? red('REAL  ') : green('BENIGN')} ${bold('environment')} (not same-path collisions; craft-parts lets these through)`);
     for (const f of env) {
       const tag = f.accepted ? yellow('accepted') : f.verdict === 'real' ? red(f.unknown ? 'real/unknown' : 'real') : green('benign');
-      out.push(`  ${tag} ${f.path} ${dim(`[${f.rule}] ${f.parts.join(', ')}`)}`);
+      out.push(`  ${tag} ${displayName(f.path)} ${dim(`[${f.rule}] ${f.parts.join(', ')}`)}`);
       out.push(`       ${f.reason}${f.accepted ? dim(` (accepted: ${f.accepted.reason})`) : ''}`);
     }
   }

@@ -10,6 +10,7 @@ import { FsError } from '../errors.js';
 import type { FileSource } from '../classify/types.js';
 import type { Digest, Entry, PartName, Project } from '../model.js';
 import { xxh64Bytes } from '../util/hash.js';
+import { toFsPath } from '../util/fsname.js';
 import { hashKey, type PartScan, type ScanResult } from './scan.js';
 
 /** Rules never need more than this of one file; larger reads are refused rather than exhausting memory. */
@@ -81,7 +82,7 @@ export class DiskFileSource implements FileSource {
     if (e.size > MAX_CLASSIFY_READ) throw new FsError(abs, `file is ${e.size} bytes, larger than rules read`);
     let fh;
     try {
-      fh = await open(abs, constants.O_RDONLY | constants.O_NOFOLLOW);
+      fh = await open(toFsPath(abs), constants.O_RDONLY | constants.O_NOFOLLOW);
     } catch (err) {
       throw new FsError(abs, `cannot open (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
     }

@@ -6,6 +6,7 @@
  * walk saw (same inode, size, mtime and ctime), otherwise the file changed during the scan.
  */
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { toFsPath } from '../util/fsname.js';
 import { parentPort, workerData } from 'node:worker_threads';
 import { xxhashApi } from '../util/hash.js';
 
@@ -42,7 +43,7 @@ export function makeHasher(api: Api): (job: HashJob) => HashResult {
     for (let i = 0; i < n; i++) {
       let fd: number | undefined;
       try {
-        fd = openSync(job.paths[i] as string, flags);
+        fd = openSync(toFsPath(job.paths[i] as string), flags);
         let got = readSync(fd, buf, 0, BUFFER_BYTES, null);
         let total = got;
         let digest: bigint;

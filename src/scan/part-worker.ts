@@ -6,6 +6,7 @@
  */
 import { statSync } from 'node:fs';
 import { join, posix } from 'node:path';
+import { toFsPath } from '../util/fsname.js';
 import { parentPort, workerData, type Worker } from 'node:worker_threads';
 import { FsError } from '../errors.js';
 import type { Entry, PartName, ScanWarning } from '../model.js';
@@ -50,7 +51,7 @@ export function toListing(root: string, entries: Map<string, Entry>): ListingEnt
       const resolved = posix.normalize(posix.join(posix.dirname(path), t));
       if (posix.isAbsolute(t) || resolved === '..' || resolved.startsWith('../')) {
         try {
-          const st = statSync(join(root, path));
+          const st = statSync(toFsPath(join(root, path)));
           item.targetType = st.isDirectory() ? 'dir' : st.isFile() ? 'file' : 'other';
         } catch {
           item.targetType = 'missing';

@@ -10,6 +10,7 @@ import { availableParallelism } from 'node:os';
 import { readFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { FsError } from '../errors.js';
+import { toFsPath } from '../util/fsname.js';
 import {
   digest,
   relPath,
@@ -352,7 +353,7 @@ function pairCollides(
 }
 
 async function pcCollides(a: PartScan, b: PartScan, path: string): Promise<CollisionKind | undefined> {
-  const [ta, tb] = await Promise.all([readFile(join(a.spec.installDir, path)), readFile(join(b.spec.installDir, path))]).catch(
+  const [ta, tb] = await Promise.all([readFile(toFsPath(join(a.spec.installDir, path))), readFile(toFsPath(join(b.spec.installDir, path)))]).catch(
     (e: NodeJS.ErrnoException) => {
       throw new FsError(join(a.spec.installDir, path), `cannot read .pc file (${e.code ?? e.message})`);
     },

@@ -3,6 +3,7 @@
  * a symlink is recorded with its raw target, which is all craft-parts looks at.
  */
 import { lstatSync, readdirSync, readlinkSync } from 'node:fs';
+import { decodeName, toFsPath } from '../util/fsname.js';
 import { lstat, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FsError } from '../errors.js';
@@ -29,7 +30,7 @@ function typeOf(st: { isFile(): boolean; isDirectory(): boolean; isSymbolicLink(
 export async function lstatEntry(abs: string): Promise<Entry | undefined> {
   let st;
   try {
-    st = await lstat(abs, { bigint: true });
+    st = await lstat(toFsPath(abs), { bigint: true });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw e;
@@ -44,13 +45,13 @@ export async function lstatEntry(abs: string): Promise<Entry | undefined> {
     mtimeNs: st.mtimeNs,
     ctimeNs: st.ctimeNs,
   };
-  if (type === 'symlink') entry.linkTarget = await readlink(abs);
+  if (type === 'symlink') entry.linkTarget = decodeName(await readlink(toFsPath(abs), { encoding: 'buffer' }));
   return entry;
 }
 
 /** lstat as an Entry, synchronously; undefined when the path vanished. */
 export function lstatEntrySync(abs: string): Entry | undefined {
-  const st = lstatSync(abs, { bigint: true, throwIfNoEntry: false });
+  const st = lstatSync(toFsPath(abs), { bigint: true, throwIfNoEntry: false });
   if (!st) return undefined;
   const type = typeOf(st);
   const entry: Entry = {
@@ -62,7 +63,8 @@ export function lstatEntrySync(abs: string): Entry | undefined {
     mtimeNs: st.mtimeNs,
     ctimeNs: st.ctimeNs,
   };
-  if (type === 'symlink') entry.linkTarget = readlinkSync(abs);
+  // Targets are bytes too: decoded losslessly, like names.
+  if (type === 'symlink') entry.linkTarget = decodeName(readlinkSync(toFsPath(abs), { encoding: 'buffer' }));
   return entry;
 }
 
@@ -92,7 +94,8 @@ export function walkPartSync(part: PartName, root: string, onEntry?: (n: number)
     for (const dir of level) {
       let children: string[];
       try {
-        children = readdirSync(dir === '' ? root : join(root, dir));
+        // Names as bytes, decoded losslessly: a lossy decode would merge or lose undecodable names.
+        children = readdirSync(toFsPath(dir === '' ? root : join(root, dir)), { encoding: 'buffer' }).map(decodeName);
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
         if (code === 'ENOENT' || code === 'ENOTDIR') {

@@ -79,3 +79,6 @@ export function fsPath(root: string, rel: string): string | Buffer {
 export function displayName(name: string): string {
   return name.replace(/[\uDC80-\uDCFF]/g, (c) => `\\x${(c.charCodeAt(0) - 0xdc00).toString(16).padStart(2, '0')}`);
 }
+
+/** An absolute path for `fs`: unchanged, or its exact bytes when it carries escaped bytes. */
+export const toFsPath = (p: string): string | Buffer => (needsBytes(p) ? encodeName(p) : p);
