@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { applyOps, listJournals, readJournal, undo, type ApplyEvent, type ApplyResult } from '../../apply/index.js';
 import { ApplyError, UsageError } from '../../errors.js';
+import { EMPTY_CONFIG, findConfig, loadConfig } from '../../config/index.js';
 import type { Project, Report } from '../../model.js';
 import { plan, PLAN_FORMATS, planOps, renderPlan, renderPlanText, type PlanFormat, type PlanOptions, type PycStrategy } from '../../plan/index.js';
 import { analyse, selectProject } from '../../run.js';
@@ -20,6 +21,7 @@ interface SelectFlags {
 
 interface PlanFlags extends SelectFlags {
   runtimePrefix?: string;
+  config?: string;
   pyc?: PycStrategy;
   python?: string[];
   owner?: string[];
@@ -40,14 +42,31 @@ function select(io: Io, projectArg: string | undefined, flags: SelectFlags): Pro
   });
 }
 
-function planOptions(flags: PlanFlags): PlanOptions {
-  const owners = (flags.owner ?? []).map((s) => {
+/**
+ * Plan options from the flags and `stagefix.yaml` (beside the project file, or `--config`): flags win;
+ * `--owner` entries come before the file's `owners:`, so they win where the first match decides.
+ */
+function planOptions(flags: PlanFlags, project: Project, cwd: string): PlanOptions {
+  const fromFlags = (flags.owner ?? []).map((s) => {
     const eq = s.lastIndexOf('=');
     if (eq <= 0 || eq === s.length - 1) throw new UsageError(`--owner wants GLOB=PART, got ${JSON.stringify(s)}`);
     return { path: s.slice(0, eq).replace(/^\/+/, ''), part: s.slice(eq + 1) };
   });
+  const file = findConfig({
+    root: project.root,
+    ...(project.file !== undefined ? { projectFile: project.file } : {}),
+    ...(flags.config !== undefined ? { explicit: flags.config } : {}),
+    cwd,
+  });
+  const config = file !== undefined ? loadConfig(file) : EMPTY_CONFIG;
+  const known = new Set(project.parts.map((p) => p.name as string));
+  for (const o of config.owners) {
+    if (!known.has(o.part)) throw new UsageError(`${file}: owners: part ${JSON.stringify(o.part)} is not a part of ${project.file ?? 'the project'}`);
+  }
+  const owners = [...fromFlags, ...config.owners.map((o) => ({ path: o.path, part: o.part as string }))];
+  const runtimePrefix = flags.runtimePrefix ?? config.runtimePrefix;
   return {
-    ...(flags.runtimePrefix !== undefined ? { runtimePrefix: flags.runtimePrefix } : {}),
+    ...(runtimePrefix !== undefined ? { runtimePrefix } : {}),
     ...(flags.pyc !== undefined ? { pyc: flags.pyc } : {}),
     ...(flags.propose !== undefined ? { propose: flags.propose } : {}),
     ...(flags.python !== undefined ? { pythons: flags.python } : {}),
@@ -65,6 +84,7 @@ function selectOptions(cmd: Command): Command {
 function planFlags(cmd: Command): Command {
   return selectOptions(cmd)
     .option('--runtime-prefix <path>', 'where the staged tree lives at run time (default: /snap/NAME/current for a snap, / for a rock)')
+    .option('--config <file>', 'configuration file (default: stagefix.yaml beside the project file)')
     .addOption(new Option('--pyc <strategy>', 'benign bytecode conflicts: rewrite canonically, recompile with a real interpreter, or drop').choices(['rewrite', 'recompile', 'drop']).default('rewrite'))
     .option('--python <path>', "with --pyc recompile: an interpreter to run, one per minor version (default: the part's own bin/python3 when it matches)", collect)
     .option('--owner <glob=part>', 'which part keeps a real conflict at matching paths (repeatable; default: first part in order)', collect)
@@ -111,7 +131,7 @@ export function registerResolveCommands(program: Command, io: Io, result: { code
       const format = eq < 0 ? flags.format : flags.format.slice(0, eq);
       if (!(PLAN_FORMATS as readonly string[]).includes(format)) throw new UsageError(`unknown plan format ${JSON.stringify(format)} (known: ${PLAN_FORMATS.join(', ')})`);
       const project = select(io, projectArg, flags);
-      const p = await plan(await analyse(project), planOptions(flags));
+      const p = await plan(await analyse(project), planOptions(flags, project, io.cwd));
       const text = await renderPlan(p, format as PlanFormat);
       if (eq < 0) io.stdout.write(text);
       else writeFileSync(flags.format.slice(eq + 1), text, format === 'sh' ? { mode: 0o755 } : {});
@@ -137,7 +157,7 @@ export function registerResolveCommands(program: Command, io: Io, result: { code
         io.stderr.write('stagefix: an interrupted apply will be rolled back first; this dry run shows the tree as it is now\n');
       }
       const before = await analyse(project);
-      const p = await plan(before, planOptions(flags));
+      const p = await plan(before, planOptions(flags, project, io.cwd));
       const ops = planOps(p);
       const res = await applyOps(ops, { ...engine, dryRun });
       res.recovered = [...recovered, ...res.recovered];
