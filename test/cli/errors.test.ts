@@ -73,6 +73,11 @@ describe('bad input gives exit 2 and one line', () => {
     expect(Date.now() - started).toBeLessThan(5000);
   });
 
+  it('a huge project file is refused before parsing', async () => {
+    const dir = project(`name: x\nparts:\n  a:\n    plugin: nil\ndescription: "${'x'.repeat(5 * 1024 * 1024)}"\n`);
+    expectOneLineError(await run(['check', dir]), 'snapcraft.yaml', /refusing to read more than/);
+  });
+
   it('a mistyped key names the key and line', async () => {
     const dir = project('name: x\nparts:\n  a:\n    plugin: nil\n    stage: lib\n', { a: true });
     expectOneLineError(await run(['check', dir]), 'snapcraft.yaml:5', 'parts.a.stage', /list of strings/);

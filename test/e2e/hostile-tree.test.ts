@@ -9,6 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { analyse } from '../../src/run.js';
+import { scan } from '../../src/scan/scan.js';
+import { DiskFileSource } from '../../src/scan/file-source.js';
+import { classify } from '../../src/classify/classify.js';
 import { projectFromPartArgs } from '../../src/scan/project.js';
 import { examplePart } from '../helpers/tree.js';
 
@@ -132,6 +135,46 @@ describe('hostile trees', () => {
     expect(byPath.get(pyc)).toMatchObject({ verdict: 'real', unknown: true, rule: 'python-bytecode', messageId: 'corrupt' });
     expect(byPath.get('lib/python3.11/site-packages/x-1.dist-info/RECORD')).toMatchObject({ verdict: 'real', unknown: true, rule: 'pip-record' });
     expect(byPath.get('lib/python3.11/site-packages/x-1.dist-info/METADATA')?.verdict).toBe('real');
+  });
+
+  it('device files collide like other specials (character devices made with mknod, as root)', async () => {
+    const p = parts(['a', 'b']);
+    try {
+      for (const n of ['a', 'b']) execFileSync('mknod', [join(p.root(n), 'null'), 'c', '1', '3']);
+    } catch {
+      // Not root (or no CAP_MKNOD): nothing to test here, said in the assertion below.
+      expect(process.getuid?.()).not.toBe(0);
+      return;
+    }
+    const r = await run(p);
+    expect(r.findings.map((f) => [f.path, f.rule, f.messageId])).toEqual([['null', 'file-type', 'special']]);
+  });
+
+  it('a file that changes between the scan and classification gives an explained real/unknown verdict', async () => {
+    const p = parts(['a', 'b']);
+    const py = 'lib/python3.11/site-packages/flask/app.py';
+    for (const [n, from] of [['a', 'flask-a'], ['b', 'flask-b']] as const) {
+      mkdirSync(join(p.root(n), 'lib/python3.11/site-packages/flask/__pycache__'), { recursive: true });
+      writeFileSync(join(p.root(n), py), execFileSync('cat', [examplePart(from, py)]));
+      writeFileSync(join(p.root(n), 'lib/python3.11/site-packages/flask/__pycache__/app.cpython-311.pyc'), execFileSync('cat', [examplePart(from, 'lib/python3.11/site-packages/flask/__pycache__/app.cpython-311.pyc')]));
+    }
+    const { projectFromPartArgs: fromArgs } = await import('../../src/scan/project.js');
+    const result = await scan(fromArgs(p.args, p.dir));
+    // The pyc in part b is replaced after the scan saw it: the rule must notice, not trust stale facts.
+    writeFileSync(join(p.root('b'), 'lib/python3.11/site-packages/flask/__pycache__/app.cpython-311.pyc'), 'not a pyc any more');
+    const findings = await classify(new DiskFileSource(result), result.collisions);
+    const f = findings.find((x) => x.path.endsWith('app.cpython-311.pyc'));
+    expect(f?.verdict).toBe('real');
+    expect(f?.unknown).toBe(true);
+    expect(f?.reason).toMatch(/changed|replaced|cannot be read/);
+  });
+
+  it('a corrupt pyvenv.cfg is judged, not trusted and not a crash', async () => {
+    const p = parts(['a', 'b']);
+    writeFileSync(join(p.root('a'), 'pyvenv.cfg'), Buffer.from([0xff, 0xfe, 0x00, 0x3d, 0x3d, 0x0a, 0x68, 0x6f, 0x6d, 0x65]));
+    writeFileSync(join(p.root('b'), 'pyvenv.cfg'), execFileSync('cat', [examplePart('flask-b', 'pyvenv.cfg')]));
+    const r = await run(p);
+    expect(r.findings.find((f) => f.path === 'pyvenv.cfg')?.verdict).toBe('real');
   });
 
   it('non-UTF-8 file names are kept apart, not merged or lost by lossy decoding', async () => {

@@ -1,0 +1,63 @@
+/**
+ * The exit-code contract of `stagefix check`, end to end on parts of the real example build:
+ * 0 no real conflict, 1 a real conflict (or any with --fail-on benign), 2 usage/config/I/O errors;
+ * an accepted real conflict never fails the check.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { afterAll, describe, expect, it } from 'vitest';
+import { main, type Io } from '../../src/cli/main.js';
+import { EXAMPLE } from '../helpers/tree.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'stagefix-exit-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const part = (name: string): string => `${name}=${join(EXAMPLE, 'parts', name, 'install')}`;
+
+async function check(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const sink = (f: (s: string) => void) => new Writable({ write: (c, _e, cb) => (f(String(c)), cb()) }) as unknown as NodeJS.WriteStream;
+  const io: Io = { stdout: sink((s) => (out += s)), stderr: sink((s) => (err += s)), env: { NO_COLOR: '1' }, cwd: dir };
+  return { code: await main(['check', ...args], io), out, err };
+}
+
+describe('stagefix check exit codes', () => {
+  it('0 when every conflict is benign (flask-a + flask-b)', async () => {
+    const r = await check(['--part', part('flask-a'), '--part', part('flask-b'), '--quiet']);
+    expect(r.out).toMatch(/0 real, \d+ benign|[1-9]\d* benign/);
+    expect(r.code).toBe(0);
+  });
+
+  it('1 with --fail-on benign on the same parts', async () => {
+    expect((await check(['--part', part('flask-a'), '--part', part('flask-b'), '--fail-on', 'benign'])).code).toBe(1);
+  });
+
+  it('1 with real conflicts (numpy 1.26.4 vs 2.2.6)', async () => {
+    expect((await check(['--part', part('numpy-old'), '--part', part('numpy-new')])).code).toBe(1);
+  });
+
+  it('0 when every real conflict is accepted in stagefix.yaml, which still lists them', async () => {
+    const config = join(dir, 'accept.yaml');
+    writeFileSync(config, 'accept:\n  - path: "**"\n    reason: "numpy-old is a legacy part kept on purpose"\n');
+    const r = await check(['--part', part('numpy-old'), '--part', part('numpy-new'), '--config', config, '--format', 'json']);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.out) as { conflicts: { verdict: string; accepted?: { reason: string } }[] };
+    const real = doc.conflicts.filter((c) => c.verdict === 'real');
+    expect(real.length).toBeGreaterThan(0);
+    for (const c of real) expect(c.accepted?.reason).toMatch(/legacy part/);
+  });
+
+  it('2 with a one-line reason for a missing project and for an invalid config', async () => {
+    const missing = await check([join(dir, 'no-such-project')]);
+    expect(missing.code).toBe(2);
+    expect(missing.err.trim().split('\n')).toHaveLength(1);
+    const config = join(dir, 'bad.yaml');
+    writeFileSync(config, 'fail-on: sometimes\n');
+    const bad = await check(['--part', part('flask-a'), '--config', config]);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/bad\.yaml:1/);
+    expect(bad.err).not.toMatch(/\n\s+at /);
+  });
+});
