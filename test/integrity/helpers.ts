@@ -12,6 +12,10 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { runIntegrity } from '../../src/integrity/index.js';
 import type { Finding } from '../../src/model.js';
+import { jsonDocument } from '../../src/report/json.js';
+import { renderSarif } from '../../src/report/formats/sarif.js';
+import { DEFAULT_DOCS_BASE_URI } from '../../src/report/formats/types.js';
+import { expect } from 'vitest';
 import { analyse, type Analysis } from '../../src/run.js';
 import { loadProject } from '../../src/scan/project.js';
 import { makeTree, type Tree } from '../helpers/tree.js';
@@ -82,11 +86,23 @@ export async function runOn(parts: Record<string, PartDef>, base = 'core24'): Pr
   writeFileSync(join(dir, 'snapcraft.yaml'), stringify({ name: 'integrity-test', base, version: '0', summary: 's', description: 'd', grade: 'devel', confinement: 'strict', parts: yamlParts }));
   const analysis = await analyse(loadProject(dir));
   const findings = await runIntegrity(analysis.scan, analysis.source);
+  // Issue 8: every rule that fires must also reach the machine formats, with its rule id.
+  const json = jsonDocument(analysis.report) as { conflicts: { rule: string; kind: string; pairs: unknown[] }[] };
+  const sarif = JSON.parse(
+    renderSarif(analysis.report, { projectRoot: dir, docsBaseUri: DEFAULT_DOCS_BASE_URI, toolVersion: 'test' }),
+  ) as { runs: { results: { ruleId: string }[] }[] };
   return {
     dir,
     analysis,
     findings,
-    of: (rule) => findings.filter((f) => f.rule === rule),
+    of: (rule) => {
+      const mine = findings.filter((f) => f.rule === rule);
+      if (mine.length > 0) {
+        expect(json.conflicts.filter((c) => c.rule === rule && c.kind === 'environment' && c.pairs.length === 0).length, `${rule} in --format json`).toBe(mine.length);
+        expect(sarif.runs[0]?.results.filter((r) => r.ruleId === rule).length, `${rule} in --format sarif`).toBe(mine.length);
+      }
+      return mine;
+    },
     install: (part) => join(dir, 'parts', part, 'install'),
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };
