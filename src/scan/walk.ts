@@ -26,33 +26,9 @@ function typeOf(st: { isFile(): boolean; isDirectory(): boolean; isSymbolicLink(
   return 'block-device';
 }
 
-/** lstat as an Entry, or undefined when the path vanished. */
-export async function lstatEntry(abs: string): Promise<Entry | undefined> {
-  let st;
-  try {
-    st = await lstat(toFsPath(abs), { bigint: true });
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw e;
-  }
-  const type = typeOf(st);
-  const entry: Entry = {
-    type,
-    size: Number(st.size),
-    mode: Number(st.mode & 0o7777n),
-    dev: st.dev,
-    ino: st.ino,
-    mtimeNs: st.mtimeNs,
-    ctimeNs: st.ctimeNs,
-  };
-  if (type === 'symlink') entry.linkTarget = decodeName(await readlink(toFsPath(abs), { encoding: 'buffer' }));
-  return entry;
-}
+type BigStats = ReturnType<typeof lstatSync> & { size: bigint; mode: bigint; dev: bigint; ino: bigint; mtimeNs: bigint; ctimeNs: bigint };
 
-/** lstat as an Entry, synchronously; undefined when the path vanished. */
-export function lstatEntrySync(abs: string): Entry | undefined {
-  const st = lstatSync(toFsPath(abs), { bigint: true, throwIfNoEntry: false });
-  if (!st) return undefined;
+function toEntry(st: BigStats, readTarget: () => string): Entry {
   const type = typeOf(st);
   const entry: Entry = {
     type,
@@ -64,8 +40,28 @@ export function lstatEntrySync(abs: string): Entry | undefined {
     ctimeNs: st.ctimeNs,
   };
   // Targets are bytes too: decoded losslessly, like names.
-  if (type === 'symlink') entry.linkTarget = decodeName(readlinkSync(toFsPath(abs), { encoding: 'buffer' }));
+  if (type === 'symlink') entry.linkTarget = readTarget();
   return entry;
+}
+
+/** lstat as an Entry, or undefined when the path vanished. */
+export async function lstatEntry(abs: string): Promise<Entry | undefined> {
+  let st;
+  try {
+    st = await lstat(toFsPath(abs), { bigint: true });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+  const target = st.isSymbolicLink() ? decodeName(await readlink(toFsPath(abs), { encoding: 'buffer' })) : '';
+  return toEntry(st as BigStats, () => target);
+}
+
+/** lstat as an Entry, synchronously; undefined when the path vanished. */
+export function lstatEntrySync(abs: string): Entry | undefined {
+  const st = lstatSync(toFsPath(abs), { bigint: true, throwIfNoEntry: false });
+  if (!st) return undefined;
+  return toEntry(st as BigStats, () => decodeName(readlinkSync(toFsPath(abs), { encoding: 'buffer' })));
 }
 
 /**

@@ -2,9 +2,8 @@
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main, type Io } from '../../src/cli/main.js';
+import { runCli } from '../helpers/cli.js';
 import { EXAMPLE } from '../helpers/tree.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'stagefix-config-plan-'));
@@ -12,13 +11,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const project = join(dir, 'example');
 cpSync(EXAMPLE, project, { recursive: true, verbatimSymlinks: true });
 
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const sink = (f: (s: string) => void) => new Writable({ write: (c, _e, cb) => (f(String(c)), cb()) }) as unknown as NodeJS.WriteStream;
-  const io: Io = { stdout: sink((s) => (out += s)), stderr: sink((s) => (err += s)), env: { NO_COLOR: '1' }, cwd: dir };
-  return { code: await main(args, io), out, err };
-}
+const run = (args: string[]) => runCli(args, dir);
 
 type PlanDoc = { runtimePrefix: string; actions: { kind: string; path: string; keep?: string; winner?: string; owner?: string; runtimeFilename?: string }[] };
 

@@ -5,32 +5,14 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main, type Io } from '../../src/cli/main.js';
+import { runCli } from '../helpers/cli.js';
 import { makeTree, EXAMPLE } from '../helpers/tree.js';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-function capture(): { stream: NodeJS.WriteStream; text: () => string } {
-  let buf = '';
-  const stream = new Writable({
-    write(chunk, _enc, cb) {
-      buf += String(chunk);
-      cb();
-    },
-  }) as unknown as NodeJS.WriteStream;
-  return { stream, text: () => buf };
-}
-
-async function run(args: string[], cwd = process.cwd()): Promise<{ code: number; out: string; err: string }> {
-  const out = capture();
-  const err = capture();
-  const io: Io = { stdout: out.stream, stderr: err.stream, env: { NO_COLOR: '1' }, cwd };
-  const code = await main(args, io);
-  return { code, out: out.text(), err: err.text() };
-}
+const run = (args: string[], cwd = process.cwd()) => runCli(args, cwd);
 
 function project(yaml: string, parts: Record<string, boolean> = {}): string {
   const dir = mkdtempSync(join(tmpdir(), 'stagefix-err-'));

@@ -6,22 +6,15 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main, type Io } from '../../src/cli/main.js';
+import { runCli } from '../helpers/cli.js';
 import { EXAMPLE } from '../helpers/tree.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'stagefix-exit-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const part = (name: string): string => `${name}=${join(EXAMPLE, 'parts', name, 'install')}`;
 
-async function check(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const sink = (f: (s: string) => void) => new Writable({ write: (c, _e, cb) => (f(String(c)), cb()) }) as unknown as NodeJS.WriteStream;
-  const io: Io = { stdout: sink((s) => (out += s)), stderr: sink((s) => (err += s)), env: { NO_COLOR: '1' }, cwd: dir };
-  return { code: await main(['check', ...args], io), out, err };
-}
+const check = (args: string[]) => runCli(['check', ...args], dir);
 
 describe('stagefix check exit codes', () => {
   it('0 when every conflict is benign (flask-a + flask-b)', async () => {

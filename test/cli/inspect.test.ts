@@ -2,9 +2,8 @@
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main, type Io } from '../../src/cli/main.js';
+import { runCli } from '../helpers/cli.js';
 import { FINAL_MAGIC } from '../../src/python/pyc/header.js';
 import { EXAMPLE } from '../helpers/tree.js';
 
@@ -12,14 +11,7 @@ const FIXTURES = join(import.meta.dirname, '..', '..', 'fixtures', 'pyc');
 const work = mkdtempSync(join(tmpdir(), 'stagefix-inspect-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const sink = (f: (s: string) => void) => new Writable({ write: (c, _e, cb) => (f(String(c)), cb()) }) as unknown as NodeJS.WriteStream;
-  const io: Io = { stdout: sink((s) => (out += s)), stderr: sink((s) => (err += s)), env: { NO_COLOR: '1' }, cwd: process.cwd() };
-  const code = await main(args, io);
-  return { code, out, err };
-}
+const run = (args: string[]) => runCli(args, process.cwd());
 
 const versions = readdirSync(FIXTURES)
   .map((f) => /^sample\.(3\.\d+)\.pyc\.bin$/.exec(f)?.[1])
