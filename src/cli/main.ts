@@ -78,6 +78,7 @@ async function runScan(io: Io, projectArg: string | undefined, flags: ScanFlags,
   const enabled = progressEnabled({
     isTTY: io.stderr.isTTY === true,
     quiet: flags.quiet === true,
+    columns: io.stderr.columns ?? 0,
     ci: io.env.CI !== undefined && io.env.CI !== '' && io.env.CI !== 'false',
     ...(formats.find((f) => f.file === undefined) ? { stdoutFormat: formats.find((f) => f.file === undefined)?.format } : {}),
   });

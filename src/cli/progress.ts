@@ -15,8 +15,11 @@ export const THROTTLE_MS = 100;
  * Whether to show progress: stderr is a terminal, not `--quiet`, not CI (logs would fill with
  * spinner frames), and no machine-readable format is going to stdout (someone is piping it).
  */
-export function progressEnabled(o: { isTTY: boolean; quiet: boolean; ci: boolean; stdoutFormat?: string }): boolean {
-  return o.isTTY && !o.quiet && !o.ci && (o.stdoutFormat === undefined || o.stdoutFormat === 'text');
+export function progressEnabled(o: { isTTY: boolean; quiet: boolean; ci: boolean; stdoutFormat?: string; columns?: number }): boolean {
+  // A terminal that reports no width (a pty under `script`, some CI log collectors) breaks ora's
+  // line clearing, which divides by the column count and then never finishes: no spinner there.
+  const width = o.columns === undefined || o.columns > 0;
+  return o.isTTY && width && !o.quiet && !o.ci && (o.stdoutFormat === undefined || o.stdoutFormat === 'text');
 }
 
 const n = (x: number): string => x.toLocaleString('en-US');
@@ -59,7 +62,8 @@ export interface Progress {
 }
 
 export function createProgress(opts: ProgressOptions): Progress {
-  if (!opts.enabled) return { sink: () => {}, stop: () => {} };
+  // Checked here too, whatever the caller decided: see progressEnabled.
+  if (!opts.enabled || !((opts.stream.columns ?? 0) > 0)) return { sink: () => {}, stop: () => {} };
   const now = opts.now ?? Date.now;
   const delay = opts.delayMs ?? DEFAULT_DELAY_MS;
   const started = now();

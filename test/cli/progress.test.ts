@@ -93,3 +93,19 @@ describe('createProgress', () => {
     p.stop();
   });
 });
+
+describe('terminals without a width (regression: ora never returned from stop)', () => {
+  it('progressEnabled says no when the terminal reports 0 columns', () => {
+    expect(progressEnabled({ isTTY: true, quiet: false, ci: false, columns: 0 })).toBe(false);
+    expect(progressEnabled({ isTTY: true, quiet: false, ci: false, columns: 80 })).toBe(true);
+  });
+
+  it('createProgress stays silent on a 0-column stream even when asked to show', () => {
+    const s = tty();
+    (s as unknown as { columns: number }).columns = 0;
+    const p = createProgress({ stream: s, enabled: true, delayMs: 0 });
+    p.sink({ phase: 'walking', done: 5 });
+    p.stop();
+    expect(s.out).toBe('');
+  });
+});
