@@ -8,6 +8,7 @@ import { buildReport } from './report/build.js';
 import { DiskFileSource } from './scan/file-source.js';
 import { loadProject, projectFromPartArgs } from './scan/project.js';
 import { scan, type ScanResult } from './scan/scan.js';
+import type { DigestCache } from './scan/cache.js';
 import { ConfigError, UsageError } from './errors.js';
 import { CraftSemanticsError } from './scan/craft/errors.js';
 
@@ -35,11 +36,16 @@ export interface Analysis {
   report: Report;
 }
 
-export async function analyse(project: Project, progress?: ProgressSink): Promise<Analysis> {
+export interface AnalyseOptions {
+  /** The incremental digest cache (issue 6); undefined reads every shared file. */
+  cache?: DigestCache;
+}
+
+export async function analyse(project: Project, progress?: ProgressSink, opts: AnalyseOptions = {}): Promise<Analysis> {
   const started = performance.now();
   let result: ScanResult;
   try {
-    result = await scan(project, progress ? { progress } : {});
+    result = await scan(project, { ...(progress ? { progress } : {}), ...(opts.cache ? { cache: opts.cache } : {}) });
   } catch (e) {
     // craft-parts semantics that cannot be decided from the tree (e.g. a stage pattern resolving
     // through a link outside the install dir) become a named error instead of a crash.

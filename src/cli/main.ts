@@ -12,6 +12,7 @@ import { DEFAULT_DOCS_BASE_URI, githubStepSummary, parseFormatSpecs, REPORTERS, 
 import { applyConfig, exitCode, findConfig, loadConfig, mergeOptions, EMPTY_CONFIG, type Options } from '../config/index.js';
 import { appendFileSync } from 'node:fs';
 import { createProgress, progressEnabled } from './progress.js';
+import { DigestCache, defaultCacheDir } from '../scan/cache.js';
 import { registerResolveCommands } from './commands/resolve.js';
 import { analyse, selectProject } from '../run.js';
 import { inspectFile, renderInspection } from '../inspect/inspect.js';
@@ -37,6 +38,9 @@ interface ScanFlags {
   config?: string;
   runtimePrefix?: string;
   docsBaseUri?: string;
+  /** `--no-cache` sets this to false. */
+  cache?: boolean;
+  cacheDir?: string;
 }
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -85,7 +89,8 @@ async function runScan(io: Io, projectArg: string | undefined, flags: ScanFlags,
   const progress = createProgress({ stream: io.stderr, enabled });
   let raw: Report;
   try {
-    ({ report: raw } = await analyse(project, progress.sink));
+    const cache = flags.cache === false ? undefined : await DigestCache.open(flags.cacheDir ?? defaultCacheDir(io.env));
+    ({ report: raw } = await analyse(project, progress.sink, cache ? { cache } : {}));
   } finally {
     progress.stop();
   }
@@ -163,6 +168,8 @@ function scanCommand(program: Command, name: 'report' | 'check', description: st
     .option('--config <file>', 'configuration file (default: stagefix.yaml beside the project file)')
     .option('--runtime-prefix <path>', 'where the parts live at run time (default: /snap/<name>/current for a snap, / for a rock)')
     .option('--docs-base-uri <uri>', 'where docs/rules/<id>.md is published, for helpUri and links')
+    .option('--no-cache', 'read every shared file instead of trusting digests from earlier runs')
+    .option('--cache-dir <dir>', 'where digests of unchanged files are kept (default: $XDG_CACHE_HOME/stagefix or ~/.cache/stagefix)')
     .option('-v, --verbose', 'list benign conflicts and all warnings too')
     .option('-q, --quiet', 'no progress display')
     .option('--no-color', 'never colour the output');
