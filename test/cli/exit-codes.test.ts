@@ -3,7 +3,7 @@
  * 0 no real conflict, 1 a real conflict (or any with --fail-on benign), 2 usage/config/I/O errors;
  * an accepted real conflict never fails the check.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -52,5 +52,22 @@ describe('stagefix check exit codes', () => {
     expect(bad.code).toBe(2);
     expect(bad.err).toMatch(/bad\.yaml:1/);
     expect(bad.err).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('--format github in a GitHub Actions step', () => {
+  it('prints well-formed annotations and appends a Markdown summary to $GITHUB_STEP_SUMMARY', async () => {
+    const summary = join(dir, 'step-summary.md');
+    writeFileSync(summary, '# earlier step\n');
+    const r = await runCli(['check', '--part', part('numpy-old'), '--part', part('numpy-new'), '--format', 'github'], dir, { NO_COLOR: '1', GITHUB_STEP_SUMMARY: summary });
+    expect(r.code).toBe(1);
+    const commands = r.out.split('\n').filter((l) => l.startsWith('::'));
+    expect(commands.length).toBeGreaterThan(0);
+    for (const c of commands) expect(c).toMatch(/^::(error|warning|notice)( [^:]*)?::.+/);
+    const md = readFileSync(summary, 'utf8');
+    expect(md.startsWith('# earlier step\n')).toBe(true);
+    expect(md).toMatch(/\|.*\|/);
+    // Markdown-escaped: `numpy\-new`.
+    expect(md).toMatch(/numpy\\?-new/);
   });
 });
