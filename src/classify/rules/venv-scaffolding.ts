@@ -7,23 +7,13 @@
 import { posix } from 'node:path';
 import { firstDifferentLine, latin1, normaliseBuildPaths } from '../build-paths.js';
 import type { Rule, RuleVerdict } from '../types.js';
+import { parsePyvenvCfg } from '../../python/env/pyvenv.js';
 
 const ACTIVATE = new Set(['activate', 'activate.csh', 'activate.fish', 'Activate.ps1']);
 
 export function isVenvScaffolding(path: string): boolean {
   if (path === 'pyvenv.cfg') return true;
   return posix.dirname(path) === 'bin' && ACTIVATE.has(posix.basename(path));
-}
-
-/** `key = value` lines as venv writes them; later keys win, as in `site.py`. */
-export function pyvenvFields(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const line of text.split(/\r?\n/)) {
-    const eq = line.indexOf('=');
-    if (eq <= 0) continue;
-    out[line.slice(0, eq).trim().toLowerCase()] = line.slice(eq + 1).trim();
-  }
-  return out;
 }
 
 /** Fields that name the interpreter: if these differ the venvs are not interchangeable. */
@@ -36,6 +26,7 @@ export const venvScaffoldingRule: Rule = {
     path: 'differs only in the venv path ({file})',
     interpreter: 'venvs of different interpreters: {key} = {valueA} vs {valueB}',
     differs: 'venv file differs beyond the install path (line {line})',
+    corrupt: 'pyvenv.cfg cannot be read: {detail}',
   },
   applies: (ctx) => ctx.kind === 'contents' && ctx.a.entry.type === 'file' && ctx.b.entry.type === 'file' && isVenvScaffolding(ctx.path),
   async classify(ctx): Promise<RuleVerdict> {
@@ -44,15 +35,20 @@ export const venvScaffoldingRule: Rule = {
     const tb = latin1(bb);
     const file = posix.basename(ctx.path);
     if (ctx.path === 'pyvenv.cfg') {
-      const fa = pyvenvFields(ta);
-      const fb = pyvenvFields(tb);
+      let fa: Map<string, string>;
+      let fb: Map<string, string>;
+      try {
+        [fa, fb] = [parsePyvenvCfg(ta).entries, parsePyvenvCfg(tb).entries];
+      } catch (e) {
+        return { verdict: 'real', unknown: true, messageId: 'corrupt', args: { detail: (e as Error).message }, evidence: {} };
+      }
       for (const key of INTERPRETER_KEYS) {
-        if (fa[key] !== fb[key]) {
+        if (fa.get(key) !== fb.get(key)) {
           return {
             verdict: 'real',
             messageId: 'interpreter',
-            args: { key, valueA: fa[key] ?? '(unset)', valueB: fb[key] ?? '(unset)' },
-            evidence: { fieldsA: fa, fieldsB: fb },
+            args: { key, valueA: fa.get(key) ?? '(unset)', valueB: fb.get(key) ?? '(unset)' },
+            evidence: { fieldsA: Object.fromEntries(fa), fieldsB: Object.fromEntries(fb) },
           };
         }
       }
