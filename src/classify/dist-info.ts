@@ -8,6 +8,7 @@ import type { PartName } from '../model.js';
 import { parseMetadata } from '../python/dist/metadata.js';
 import { parseRecord } from '../python/dist/record.js';
 import type { FileSource } from './types.js';
+import { memoFor } from './memo.js';
 
 export interface DistOwner {
   name: string;
@@ -20,7 +21,7 @@ interface SiteIndex {
   owners: Map<string, DistOwner>;
 }
 
-const cache = new WeakMap<FileSource, Map<string, Promise<SiteIndex>>>();
+const siteIndex = memoFor<SiteIndex>();
 
 /** The `.../site-packages` (or dist-packages) dir a path lies in, if any. */
 export function sitePackagesOf(path: string): string | undefined {
@@ -62,21 +63,11 @@ async function buildIndex(source: FileSource, part: PartName, site: string): Pro
 }
 
 export async function distributionOf(source: FileSource, part: PartName, path: string): Promise<DistOwner | undefined> {
-  let perSource = cache.get(source);
-  if (!perSource) {
-    perSource = new Map();
-    cache.set(source, perSource);
-  }
   // Scripts in bin/ belong to a distribution through a `../../../bin/x` RECORD row: search every site.
   const site = sitePackagesOf(path);
   const sites = site ? [site] : allSites(source, part);
   for (const s of sites) {
-    const key = `${part}\0${s}`;
-    let idx = perSource.get(key);
-    if (!idx) {
-      idx = buildIndex(source, part, s);
-      perSource.set(key, idx);
-    }
+    const idx = siteIndex(source, `${part}\0${s}`, () => buildIndex(source, part, s));
     const owner = (await idx).owners.get(path);
     if (owner) return owner;
   }

@@ -8,6 +8,7 @@ import { posix } from 'node:path';
 import type { PartName } from '../../model.js';
 import { findBuildPaths, latin1, looksLikeText, normaliseBuildPaths } from '../build-paths.js';
 import type { FileSource, Rule, RuleVerdict } from '../types.js';
+import { memoFor } from '../memo.js';
 
 /** Generated text worth normalising is small; big files are data, not build scaffolding. */
 const MAX_TEXT = 4 * 1024 * 1024;
@@ -26,29 +27,20 @@ interface TextFacts {
 }
 
 const sha = (s: string): string => createHash('sha256').update(s, 'latin1').digest('hex');
-const cache = new WeakMap<FileSource, Map<string, Promise<TextFacts>>>();
+const memo = memoFor<TextFacts>();
 
 /** Each part's copy is read and normalised once per scan, however many pairs it is in. */
 function factsOf(source: FileSource, part: PartName, path: string): Promise<TextFacts> {
-  let perSource = cache.get(source);
-  if (!perSource) {
-    perSource = new Map();
-    cache.set(source, perSource);
-  }
-  const key = `${part}\0${path}`;
-  let f = perSource.get(key);
-  if (!f) {
-    f = source.read(part, path).then((bytes): TextFacts => {
+  return memo(source, `${part}\0${path}`, () =>
+    source.read(part, path).then((bytes): TextFacts => {
       if (!looksLikeText(bytes)) return { text: false, paths: [], whole: '', first: '', rest: '', firstLine: '' };
       const raw = latin1(bytes);
       const norm = normaliseBuildPaths(raw, part, source.installDir(part));
       const nl = norm.indexOf('\n');
       const firstLine = nl < 0 ? norm : norm.slice(0, nl);
       return { text: true, paths: findBuildPaths(raw, part), whole: sha(norm), first: sha(firstLine), rest: sha(nl < 0 ? '' : norm.slice(nl)), firstLine };
-    });
-    perSource.set(key, f);
-  }
-  return f;
+    }),
+  );
 }
 
 export const buildPathRule: Rule = {

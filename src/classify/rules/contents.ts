@@ -4,13 +4,14 @@
  * (with both versions) the file belongs to.
  */
 import { distributionOf } from '../dist-info.js';
-import type { FileSource, Rule, RuleVerdict } from '../types.js';
+import type { Rule, RuleVerdict } from '../types.js';
+import { memoFor } from '../memo.js';
 
 /** Past this size the first differing offset is not worth reading for (evidence only). */
 const MAX_DIFF_READ = 16 * 1024 * 1024;
 
 /** First-difference offsets by digest pair: many part pairs share the same two versions of a file. */
-const offsets = new WeakMap<FileSource, Map<string, Promise<number | undefined>>>();
+const offsets = memoFor<number | undefined>();
 
 export function firstDifference(a: Uint8Array, b: Uint8Array): number | undefined {
   const n = Math.min(a.length, b.length);
@@ -37,17 +38,9 @@ export const contentsRule: Rule = {
     if (a.entry.size <= MAX_DIFF_READ && b.entry.size <= MAX_DIFF_READ) {
       try {
         const [da, db] = await Promise.all([ctx.source.digest(a.part, ctx.path), ctx.source.digest(b.part, ctx.path)]);
-        let perSource = offsets.get(ctx.source);
-        if (!perSource) {
-          perSource = new Map();
-          offsets.set(ctx.source, perSource);
-        }
-        const key = `${da}\0${db}`;
-        let o = perSource.get(key);
-        if (!o) {
-          o = Promise.all([ctx.source.read(a.part, ctx.path), ctx.source.read(b.part, ctx.path)]).then(([ba, bb]) => firstDifference(ba, bb));
-          perSource.set(key, o);
-        }
+        const o = offsets(ctx.source, `${da}\0${db}`, () =>
+          Promise.all([ctx.source.read(a.part, ctx.path), ctx.source.read(b.part, ctx.path)]).then(([ba, bb]) => firstDifference(ba, bb)),
+        );
         offset = await o;
         evidence.firstDifferentByte = offset;
       } catch (e) {

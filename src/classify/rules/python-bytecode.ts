@@ -11,6 +11,7 @@ import { fingerprintPyc, type PycFingerprint } from '../../python/pyc/fingerprin
 import { describeVersion, parseHeader } from '../../python/pyc/header.js';
 import type { PartName } from '../../model.js';
 import type { FileSource, Rule, RuleVerdict } from '../types.js';
+import { memoFor } from '../memo.js';
 
 /** `pkg/__pycache__/mod.cpython-311.opt-1.pyc` → `pkg/mod.py`; legacy `pkg/mod.pyc` → `pkg/mod.py`. */
 export function sourceOfPyc(path: string): string | undefined {
@@ -44,7 +45,7 @@ interface PycFacts {
   print: PycFingerprint | Error;
 }
 
-const fingerprints = new WeakMap<FileSource, Map<string, Promise<PycFacts>>>();
+const factsMemo = memoFor<PycFacts>();
 
 async function facts(bytes: Uint8Array): Promise<PycFacts> {
   let print: PycFingerprint | Error;
@@ -57,18 +58,7 @@ async function facts(bytes: Uint8Array): Promise<PycFacts> {
 }
 
 function fingerprint(source: FileSource, part: PartName, path: string, bytes: () => Promise<Uint8Array>): Promise<PycFacts> {
-  let perSource = fingerprints.get(source);
-  if (!perSource) {
-    perSource = new Map();
-    fingerprints.set(source, perSource);
-  }
-  const key = `${part}\0${path}`;
-  let f = perSource.get(key);
-  if (!f) {
-    f = bytes().then(facts);
-    perSource.set(key, f);
-  }
-  return f;
+  return factsMemo(source, `${part}\0${path}`, () => bytes().then(facts));
 }
 
 type SourceState = 'identical' | 'differs' | 'sourceless' | 'one-sided';
