@@ -7,7 +7,7 @@ import { constants } from 'node:fs';
 import { lstat, open, readlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { FsError } from '../errors.js';
-import { sourceOfPyc } from '../classify/rules/python-bytecode.js';
+import { sourceOfPyc } from '../python/pyc/paths.js';
 import { looksLikeText } from '../classify/build-paths.js';
 import { inspectPyc } from '../python/pyc/inspect.js';
 import { parseRecord } from '../python/dist/record.js';

@@ -3,6 +3,7 @@
  * Each function is pure: the same input bytes and run-time prefix give the same output bytes in every
  * part, which is what makes independently canonicalised parts converge (docs/plan.md, docs/hook.md).
  */
+import { sourceFromCache } from '../python/pyc/paths.js';
 import { posix } from 'node:path';
 import { UsageError } from '../errors.js';
 import { canonicalizePyc } from '../python/pyc/index.js';
@@ -26,18 +27,8 @@ export function checkRuntimePrefix(prefix: string): string {
 /** Where `rel` (relative to the install dir) lives at run time under `prefix`. */
 export const runtimePath = (prefix: string, rel: string): string => (prefix === '/' ? `/${rel}` : `${prefix}/${rel}`);
 
-/**
- * The source a `__pycache__` pyc belongs to (`a/__pycache__/m.cpython-311.opt-1.pyc` → `a/m.py`), as
- * importlib's `source_from_cache` computes it; undefined for legacy (sourceless) pyc placement.
- */
-export function pycSource(path: string): string | undefined {
-  const dir = posix.dirname(path);
-  if (posix.basename(dir) !== '__pycache__') return undefined;
-  const m = /^([^.]+)\.[^.]+(?:\.opt-[^.]+)?\.pyc$/.exec(posix.basename(path));
-  if (!m || m[1] === undefined) return undefined;
-  const parent = posix.dirname(dir);
-  return parent === '.' ? `${m[1]}.py` : `${parent}/${m[1]}.py`;
-}
+/** The source a `__pycache__` pyc belongs to (importlib's `source_from_cache`). */
+export const pycSource = sourceFromCache;
 
 export interface PycInput {
   pyc: Uint8Array;
@@ -64,12 +55,7 @@ export function canonicalPyc(input: PycInput, prefix: string): Uint8Array {
   });
 }
 
-/** The venv scaffolding files the normal form covers, by install-relative path. */
-export function venvFileKind(path: string): 'activate' | 'pyvenv.cfg' | undefined {
-  if (path === 'pyvenv.cfg') return 'pyvenv.cfg';
-  if (posix.dirname(path) === 'bin' && activateKind(posix.basename(path)) !== undefined) return 'activate';
-  return undefined;
-}
+export { venvFileKind } from '../python/env/activate.js';
 
 /** Every spelling of a part's install dir found in `text`: craft's `.../parts/<p>/install`, the dir now. */
 export function installPathsIn(text: string, part: string, installDirs: readonly string[]): string[] {

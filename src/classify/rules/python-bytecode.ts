@@ -5,26 +5,13 @@
  * (so each pyc is as valid for the staged source as the other). Different magic numbers, different code
  * or a different source are real.
  */
-import { posix } from 'node:path';
 import { comparePycs } from '../../python/pyc/compare.js';
 import { fingerprintPyc, type PycFingerprint } from '../../python/pyc/fingerprint.js';
+import { sourceOfPyc } from '../../python/pyc/paths.js';
 import { describeVersion, parseHeader } from '../../python/pyc/header.js';
 import type { PartName } from '../../model.js';
 import type { FileSource, Rule, RuleVerdict } from '../types.js';
 import { memoFor } from '../memo.js';
-
-/** `pkg/__pycache__/mod.cpython-311.opt-1.pyc` → `pkg/mod.py`; legacy `pkg/mod.pyc` → `pkg/mod.py`. */
-export function sourceOfPyc(path: string): string | undefined {
-  const dir = posix.dirname(path);
-  const base = posix.basename(path);
-  if (posix.basename(dir) === '__pycache__') {
-    const m = /^(.+?)\.[^.]+-\d+[a-z]*(?:\.opt-\d+)?\.pyc$/.exec(base);
-    if (!m) return undefined;
-    const parent = posix.dirname(dir);
-    return parent === '.' ? `${m[1]}.py` : `${parent}/${m[1]}.py`;
-  }
-  return base.endsWith('.pyc') ? path.slice(0, -1) : undefined;
-}
 
 function headerInfo(buf: Uint8Array): Record<string, unknown> {
   const h = parseHeader(buf);

@@ -8,13 +8,7 @@ import { posix } from 'node:path';
 import { firstDifferentLine, latin1, normaliseBuildPaths } from '../build-paths.js';
 import type { Rule, RuleVerdict } from '../types.js';
 import { parsePyvenvCfg } from '../../python/env/pyvenv.js';
-
-const ACTIVATE = new Set(['activate', 'activate.csh', 'activate.fish', 'Activate.ps1']);
-
-export function isVenvScaffolding(path: string): boolean {
-  if (path === 'pyvenv.cfg') return true;
-  return posix.dirname(path) === 'bin' && ACTIVATE.has(posix.basename(path));
-}
+import { venvFileKind } from '../../python/env/activate.js';
 
 /** Fields that name the interpreter: if these differ the venvs are not interchangeable. */
 const INTERPRETER_KEYS = ['home', 'version', 'version_info', 'executable', 'implementation'];
@@ -28,7 +22,7 @@ export const venvScaffoldingRule: Rule = {
     differs: 'venv file differs beyond the install path (line {line})',
     corrupt: 'pyvenv.cfg cannot be read: {detail}',
   },
-  applies: (ctx) => ctx.kind === 'contents' && ctx.a.entry.type === 'file' && ctx.b.entry.type === 'file' && isVenvScaffolding(ctx.path),
+  applies: (ctx) => ctx.kind === 'contents' && ctx.a.entry.type === 'file' && ctx.b.entry.type === 'file' && venvFileKind(ctx.path) !== undefined,
   async classify(ctx): Promise<RuleVerdict> {
     const [ba, bb] = await Promise.all([ctx.source.read(ctx.a.part, ctx.path), ctx.source.read(ctx.b.part, ctx.path)]);
     const ta = latin1(ba);

@@ -12,7 +12,7 @@
  *   (a git checkout such as `example/`) would make every timestamp pyc look stale.
  */
 import { posix } from 'node:path';
-import { sourceOfPyc } from '../../classify/rules/python-bytecode.js';
+import { sourceOfPyc } from '../../python/pyc/paths.js';
 import { checkAgainstSource, describeVersion, parseHeader, versionOfMagic, type PycHeader } from '../../python/pyc/index.js';
 import type { PartName } from '../../model.js';
 import { expectedMagic, importRoots, rootOf, type ImportRoot } from '../python.js';

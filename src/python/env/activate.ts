@@ -26,6 +26,13 @@ export function activateKind(fileName: string): ActivateKind | undefined {
   }
 }
 
+/** The venv scaffolding files that embed the venv's path, by install-relative path. */
+export function venvFileKind(path: string): 'activate' | 'pyvenv.cfg' | undefined {
+  if (path === 'pyvenv.cfg') return 'pyvenv.cfg';
+  if (posix.dirname(path) === 'bin' && activateKind(posix.basename(path)) !== undefined) return 'activate';
+  return undefined;
+}
+
 const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**

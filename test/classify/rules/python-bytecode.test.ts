@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { sourceOfPyc } from '../../../src/classify/rules/python-bytecode.js';
+import { sourceOfPyc } from '../../../src/python/pyc/paths.js';
 import { examplePart, treeRunner } from '../../helpers/tree.js';
 import { buildHostEnv, pythonOrSkip, skipTitle } from '../../helpers/python.js';
 
