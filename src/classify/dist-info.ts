@@ -3,10 +3,10 @@
  * that distribution's version from `METADATA`. Used for evidence ("numpy 1.26.4 vs 2.2.6") and by the
  * RECORD rule. Results are cached per file source.
  */
-import { posix } from 'node:path';
 import type { PartName } from '../model.js';
 import { parseMetadata } from '../python/dist/metadata.js';
-import { parseRecord } from '../python/dist/record.js';
+import { parseRecord, type RecordRow } from '../python/dist/record.js';
+import { ownerIndex, type InstalledDist, type OwnerIndex } from '../python/dist/owner.js';
 import type { FileSource } from './types.js';
 import { memoFor } from './memo.js';
 
@@ -16,12 +16,7 @@ export interface DistOwner {
   distInfo: string;
 }
 
-interface SiteIndex {
-  /** Install-relative path → owner. */
-  owners: Map<string, DistOwner>;
-}
-
-const siteIndex = memoFor<SiteIndex>();
+const siteIndex = memoFor<OwnerIndex>();
 
 /** The `.../site-packages` (or dist-packages) dir a path lies in, if any. */
 export function sitePackagesOf(path: string): string | undefined {
@@ -31,8 +26,8 @@ export function sitePackagesOf(path: string): string | undefined {
 
 const decoder = new TextDecoder('utf-8', { fatal: false });
 
-async function buildIndex(source: FileSource, part: PartName, site: string): Promise<SiteIndex> {
-  const owners = new Map<string, DistOwner>();
+async function buildIndex(source: FileSource, part: PartName, site: string): Promise<OwnerIndex> {
+  const dists: InstalledDist[] = [];
   for (const child of source.children(part, site).filter((c) => c.endsWith('.dist-info')).sort()) {
     const distInfo = `${site}/${child}`;
     let name = child.replace(/-[^-]*\.dist-info$/, '');
@@ -46,20 +41,18 @@ async function buildIndex(source: FileSource, part: PartName, site: string): Pro
     } catch {
       // A corrupt METADATA leaves the name and version from the directory name; RECORD still counts.
     }
-    const owner: DistOwner = { name, version, distInfo };
-    owners.set(`${distInfo}/RECORD`, owner);
-    if (source.entry(part, `${distInfo}/RECORD`)?.type !== 'file') continue;
-    try {
-      const rows = parseRecord(decoder.decode(await source.read(part, `${distInfo}/RECORD`)));
-      for (const row of rows) {
-        const p = posix.normalize(`${site}/${row.path}`);
-        if (!p.startsWith('../') && !posix.isAbsolute(p)) owners.set(p, owner);
+    // RECORD belongs to its distribution even when it cannot be read or does not list itself.
+    const rows: RecordRow[] = [{ path: `${child}/RECORD` }];
+    if (source.entry(part, `${distInfo}/RECORD`)?.type === 'file') {
+      try {
+        rows.push(...parseRecord(decoder.decode(await source.read(part, `${distInfo}/RECORD`))));
+      } catch {
+        // A corrupt RECORD owns nothing else; the RECORD rule reports it.
       }
-    } catch {
-      // A corrupt RECORD owns nothing; the RECORD rule reports it.
     }
+    dists.push({ distInfoDir: distInfo, rows, name, version });
   }
-  return { owners };
+  return ownerIndex(dists);
 }
 
 export async function distributionOf(source: FileSource, part: PartName, path: string): Promise<DistOwner | undefined> {
@@ -67,9 +60,11 @@ export async function distributionOf(source: FileSource, part: PartName, path: s
   const site = sitePackagesOf(path);
   const sites = site ? [site] : allSites(source, part);
   for (const s of sites) {
-    const idx = siteIndex(source, `${part}\0${s}`, () => buildIndex(source, part, s));
-    const owner = (await idx).owners.get(path);
-    if (owner) return owner;
+    const idx = await siteIndex(source, `${part}\0${s}`, () => buildIndex(source, part, s));
+    // Several distributions may list one file (one overwrote the other); which is unknowable here, so the
+    // choice is only deterministic: the last in name order.
+    const owner = idx.all(path).at(-1);
+    if (owner) return { name: owner.distribution, version: owner.version, distInfo: owner.distInfoDir };
   }
   return undefined;
 }
