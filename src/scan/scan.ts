@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { readFile } from 'node:fs/promises';
-import { join, posix } from 'node:path';
+import { join } from 'node:path';
 import { FsError } from '../errors.js';
 import { toFsPath } from '../util/fsname.js';
 import {
@@ -61,8 +61,6 @@ export const hashKey = (part: PartName, path: string): string => `${part}\0${pat
 
 export interface ScanOptions {
   progress?: ProgressSink;
-  /** @deprecated ignored: every file is read through one reused 1 MiB buffer per hashing thread. */
-  wholeReadLimit?: number;
   /** The incremental digest cache (issue 6); saved at the end of the scan. */
   cache?: DigestCache;
   /** Hashing threads (default: the available cores, at most 4). */
@@ -71,9 +69,6 @@ export interface ScanOptions {
   partThreads?: number;
   /** Parts go to worker threads when the first part has at least this many entries. */
   parallelEntries?: number;
-  /** A known digest for an unchanged file (consulted after `cache`). */
-  cachedDigest?: (abs: string, e: Entry) => Digest | undefined;
-  onHashed?: (abs: string, e: Entry, d: Digest) => void;
 }
 
 export async function scan(project: Project, opts: ScanOptions = {}): Promise<ScanResult> {
@@ -122,7 +117,7 @@ export async function scan(project: Project, opts: ScanOptions = {}): Promise<Sc
         const part = parts[i] as PartScan;
         const entry = part.entries.get(path) as Entry;
         toHash++;
-        const cached = opts.cache?.lookup(part.spec.installDir, path, entry) ?? opts.cachedDigest?.(join(part.spec.installDir, path), entry);
+        const cached = opts.cache?.lookup(part.spec.installDir, path, entry);
         if (cached) hashes.set(hashKey(part.spec.name, path), cached);
         else tasks.push({ part, dir: part.spec.installDir, rel: path, entry });
       }
@@ -159,7 +154,6 @@ export async function scan(project: Project, opts: ScanOptions = {}): Promise<Sc
         continue;
       }
       opts.cache?.record(part.spec.installDir, path, entry, d);
-      opts.onHashed?.(join(part.spec.installDir, path), entry, d);
     }
   });
   const cacheStats = opts.cache?.save();

@@ -4,7 +4,6 @@
  */
 import { lstatSync, readdirSync, readlinkSync } from 'node:fs';
 import { decodeName, toFsPath } from '../util/fsname.js';
-import { lstat, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FsError } from '../errors.js';
 import type { Entry, EntryType, PartName, ScanWarning } from '../model.js';
@@ -42,19 +41,6 @@ function toEntry(st: BigStats, readTarget: () => string): Entry {
   // Targets are bytes too: decoded losslessly, like names.
   if (type === 'symlink') entry.linkTarget = readTarget();
   return entry;
-}
-
-/** lstat as an Entry, or undefined when the path vanished. */
-export async function lstatEntry(abs: string): Promise<Entry | undefined> {
-  let st;
-  try {
-    st = await lstat(toFsPath(abs), { bigint: true });
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw e;
-  }
-  const target = st.isSymbolicLink() ? decodeName(await readlink(toFsPath(abs), { encoding: 'buffer' })) : '';
-  return toEntry(st as BigStats, () => target);
 }
 
 /** lstat as an Entry, synchronously; undefined when the path vanished. */
