@@ -8,9 +8,8 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, promises as fsp, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main, type Io } from '../../src/cli/main.js';
+import { runCli } from '../helpers/cli.js';
 import { UsageError } from '../../src/errors.js';
 import { plan } from '../../src/plan/index.js';
 import { optimizationOf } from '../../src/plan/recompile.js';
@@ -34,24 +33,8 @@ beforeAll(async () => {
 });
 const runTrees = treeRunner(afterAll);
 
-function capture(): { stream: NodeJS.WriteStream; text: () => string } {
-  let buf = '';
-  const stream = new Writable({
-    write(chunk, _enc, cb) {
-      buf += String(chunk);
-      cb();
-    },
-  }) as unknown as NodeJS.WriteStream;
-  return { stream, text: () => buf };
-}
-
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out = capture();
-  const err = capture();
-  const io: Io = { stdout: out.stream, stderr: err.stream, env: { NO_COLOR: '1' }, cwd: work };
-  const code = await main(args, io);
-  return { code, out: out.text(), err: err.text() };
-}
+/** The CLI as a user runs it, from the work dir (`work` is set in beforeAll). */
+const cli = (args: string[]) => runCli(args, work);
 
 function copyExample(name: string): string {
   const dir = join(work, name);
