@@ -11,7 +11,7 @@ import { parentPort, workerData, type Worker } from 'node:worker_threads';
 import { FsError } from '../errors.js';
 import type { Entry, PartName, ScanWarning } from '../model.js';
 import { CraftSemanticsError } from './craft/errors.js';
-import { stageSet, type ListingEntry } from './craft/stage-set.js';
+import { defaultStageSet, isDefaultStage, stageSet, type ListingEntry } from './craft/stage-set.js';
 import { startWorker } from './hash-pool.js';
 import { walkPartSync } from './walk.js';
 
@@ -63,9 +63,15 @@ export function toListing(root: string, entries: Map<string, Entry>): ListingEnt
   return out;
 }
 
+/** The part's stage set from its walk; the default `stage` needs neither globbing nor link stats. */
+export function partStageSet(installDir: string, entries: Map<string, Entry>, stage: string[] | undefined): Set<string> {
+  if (isDefaultStage(stage)) return defaultStageSet(entries.keys());
+  return stageSet(toListing(installDir, entries), stage, { installDir });
+}
+
 export function scanPart(job: Omit<PartJob, 'id'>, onEntry?: (n: number) => void): PartOutcome {
   const w = walkPartSync(job.name, job.installDir, onEntry);
-  const staged = stageSet(toListing(job.installDir, w.entries), job.stage, { installDir: job.installDir });
+  const staged = partStageSet(job.installDir, w.entries, job.stage);
   return { entries: w.entries, warnings: w.warnings, staged: [...staged] };
 }
 

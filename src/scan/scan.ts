@@ -30,8 +30,7 @@ import type { CacheStats, DigestCache } from './cache.js';
 import { hashFiles, type HashTask } from './hash-pool.js';
 import { HashStatus } from './hash-worker.js';
 import { decodePcText, entryTypesCollide, linkTargetsCollide, pcFilesCollide, permissionsCollide } from './craft/collide.js';
-import { stageSet } from './craft/stage-set.js';
-import { PartWorker, rethrow, scanPart, toListing, type ErrorReply, type PartOutcome } from './part-worker.js';
+import { PartWorker, partStageSet, rethrow, scanPart, type ErrorReply, type PartOutcome } from './part-worker.js';
 import { walkPartSync } from './walk.js';
 
 export interface PartScan {
@@ -254,7 +253,7 @@ async function scanParts(project: Project, opts: ScanOptions, progress: Progress
       }
       if (w) {
         try {
-          const staged = stageSet(toListing(spec.installDir, w.entries), spec.stage, { installDir: spec.installDir });
+          const staged = partStageSet(spec.installDir, w.entries, spec.stage);
           outcomes[first] = { entries: w.entries, warnings: w.warnings, staged: [...staged] };
         } catch (e) {
           firstError = e;

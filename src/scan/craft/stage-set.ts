@@ -38,13 +38,57 @@ export function splitStageEntries(stage: readonly string[] | undefined): { inclu
   return { includes: includes.length > 0 ? includes : ['*'], excludes };
 }
 
+/**
+ * True when `stage` selects what the default `["*"]` does: only `*` includes and no excludes. Most parts
+ * look like that, and their stage set needs no globbing (see `defaultMigratable`).
+ */
+export function isDefaultStage(stage: readonly string[] | undefined): boolean {
+  const { includes, excludes } = splitStageEntries(stage);
+  return excludes.length === 0 && includes.every((i) => i === '*');
+}
+
+/** The top-level name of a listing path starts with a dot: the default stage leaves it out. */
+const underHiddenTop = (path: string): boolean => path.startsWith('.');
+
+/**
+ * The default stage set without globbing. With includes `["*"]` and no excludes, `_generate_include_set`
+ * takes every top-level name (pathlib's `*` matches dot names), removes those `.*` matches (and their
+ * `*` children), and `os.walk`s each remaining real directory, which yields every entry below it; a
+ * listing comes from a walk that does not enter links either. Every parent is then a real directory,
+ * so `_ResolvedPathResolver` changes nothing and the parents it adds are already there. What is left:
+ * every entry whose top-level component does not start with a dot, real directories as `dirs`, the
+ * rest (links to directories included) as `files`. Equal to `migratableByGlob` (property-tested).
+ */
+export function defaultMigratable(listing: Iterable<{ path: string; type: ListingEntry['type'] }>): Migratable {
+  const files = new Set<string>();
+  const dirs = new Set<string>();
+  for (const e of listing) {
+    if (underHiddenTop(e.path)) continue;
+    (e.type === 'dir' ? dirs : files).add(e.path);
+  }
+  return { files, dirs };
+}
+
+/** `defaultStageSet`'s union for a walk's paths, in walk order. */
+export function defaultStageSet(paths: Iterable<string>): Set<string> {
+  const out = new Set<string>();
+  for (const p of paths) if (!underHiddenTop(p)) out.add(p);
+  return out;
+}
+
 /** The union craft-parts' collision check compares (`part_files | part_directories`). */
 export function stageSet(listing: readonly ListingEntry[], stage: readonly string[] | undefined, opts: StageSetOptions = {}): Set<string> {
+  if (isDefaultStage(stage)) return defaultStageSet(listing.map((e) => e.path));
   const { files, dirs } = migratable(listing, stage, opts);
   return new Set([...files, ...dirs]);
 }
 
 export function migratable(listing: readonly ListingEntry[], stage: readonly string[] | undefined, opts: StageSetOptions = {}): Migratable {
+  return isDefaultStage(stage) ? defaultMigratable(listing) : migratableByGlob(listing, stage, opts);
+}
+
+/** The general computation: craft-parts' globbing and walking over the listing. */
+export function migratableByGlob(listing: readonly ListingEntry[], stage: readonly string[] | undefined, opts: StageSetOptions = {}): Migratable {
   const version = opts.python ?? '3.12';
   const fs = new ListingFs(listing, opts);
   const { includes, excludes } = splitStageEntries(stage);
