@@ -26,12 +26,16 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { digest, type Digest, type Entry } from '../model.js';
 import { xxhashApi } from '../util/hash.js';
+import { decodeName, encodeName, needsBytes } from '../util/fsname.js';
 
 /** Longer than the coarsest timestamp tick of a file system we may meet (FAT: 2 s). */
 export const RACY_MARGIN_NS = 3_000_000_000n;
 
-const MAGIC = 'STFXDC01';
-const RECORD_BYTES = 6 * 8;
+const MAGIC = 'STFXDC02';
+/** dev, ino, size, mtimeNs, ctimeNs: the status an entry is valid for, compared byte for byte. */
+const STATUS_BYTES = 5 * 8;
+/** The status, then the xxh64 big-endian (so its hex is the digest's). */
+const RECORD_BYTES = STATUS_BYTES + 8;
 
 /** `$XDG_CACHE_HOME/stagefix` when set to an absolute path, else `~/.cache/stagefix` (XDG base dir spec). */
 export function defaultCacheDir(env: Readonly<Record<string, string | undefined>>, home: string = homedir()): string {
@@ -39,21 +43,18 @@ export function defaultCacheDir(env: Readonly<Record<string, string | undefined>
   return xdg && xdg.startsWith('/') ? join(xdg, 'stagefix') : join(home, '.cache', 'stagefix');
 }
 
-interface Cached {
-  dev: bigint;
-  ino: bigint;
-  size: bigint;
-  mtimeNs: bigint;
-  ctimeNs: bigint;
-  hash: bigint;
-}
+/** One record as stored: a view into a loaded file, or a new one. */
+type Record48 = Buffer;
 
 interface PartCache {
   installDir: string;
   file: string;
-  loaded: Map<string, Cached>;
+  /** The loaded file and where each path's record starts in it. */
+  loaded: { buf: Buffer; at: Map<string, number> };
   /** What the next cache file holds: entries used or hashed in this run. */
-  next: Map<string, Cached>;
+  next: Map<string, Record48>;
+  /** Whether the next file differs from the loaded one (a new entry, or one not used again). */
+  dirty: boolean;
 }
 
 export interface CacheStats {
@@ -67,14 +68,28 @@ export interface CacheStats {
   saveError?: string;
 }
 
-const sameStatus = (c: Cached, e: Entry): boolean =>
-  c.ino === e.ino && c.dev === e.dev && c.size === BigInt(e.size) && c.mtimeNs === e.mtimeNs && c.ctimeNs === e.ctimeNs;
-
 const hex16 = (n: bigint): string => n.toString(16).padStart(16, '0');
+
+/** Two's complement either way: lstat's unsigned dev/ino/size and signed times take the same 8 bytes. */
+function put64(buf: Buffer, v: bigint, at: number): void {
+  if (v < 0n) buf.writeBigInt64LE(v, at);
+  else buf.writeBigUInt64LE(v, at);
+}
+
+function putStatus(buf: Buffer, e: Entry, at: number): void {
+  put64(buf, e.dev, at);
+  put64(buf, e.ino, at + 8);
+  put64(buf, BigInt(e.size), at + 16);
+  put64(buf, e.mtimeNs, at + 24);
+  put64(buf, e.ctimeNs, at + 32);
+}
+
+const EMPTY = { buf: Buffer.alloc(0), at: new Map<string, number>() };
 
 export class DigestCache {
   readonly stats: CacheStats = { hits: 0, misses: 0, stored: 0, damaged: 0 };
   private readonly parts = new Map<string, PartCache>();
+  private readonly scratch = Buffer.alloc(STATUS_BYTES);
 
   private constructor(
     readonly dir: string,
@@ -107,36 +122,39 @@ export class DigestCache {
       // An unresolvable dir has nothing to look up; entries are keyed by the name given.
     }
     const file = join(this.dir, 'digests', `${hex16(this.checksum(Buffer.from(canonical)))}.bin`);
-    p = { installDir: canonical, file, loaded: this.load(file, canonical), next: new Map() };
+    const loaded = this.load(file, canonical);
+    p = { installDir: canonical, file, loaded, next: new Map(), dirty: false };
     this.parts.set(installDir, p);
     return p;
   }
 
-  private load(file: string, installDir: string): Map<string, Cached> {
+  private load(file: string, installDir: string): PartCache['loaded'] {
     let bytes: Buffer;
     try {
       bytes = readFileSync(file);
     } catch {
-      return new Map();
+      return EMPTY;
     }
-    const out = decode(bytes, installDir, this.checksum);
-    if (!out) {
+    const at = decode(bytes, installDir, this.checksum);
+    if (!at) {
       this.stats.damaged++;
-      return new Map();
+      return EMPTY;
     }
-    // Defensive: an entry that the racy rule should have kept out is not trusted either.
-    for (const [k, c] of out) if (this.racy(c.mtimeNs, c.ctimeNs)) out.delete(k);
-    return out;
+    return { buf: bytes, at };
   }
 
   /** The digest of `rel` in `installDir` when its status is exactly the cached one. */
   lookup(installDir: string, rel: string, e: Entry): Digest | undefined {
     const p = this.part(installDir);
-    const c = p.loaded.get(rel);
-    if (c && sameStatus(c, e)) {
-      this.stats.hits++;
-      p.next.set(rel, c);
-      return digest(`xxh64:${hex16(c.hash)}`);
+    const at = p.loaded.at.get(rel);
+    if (at !== undefined) {
+      putStatus(this.scratch, e, 0);
+      // Equal status bytes, and (defensively) not an entry the racy rule should have kept out.
+      if (p.loaded.buf.compare(this.scratch, 0, STATUS_BYTES, at, at + STATUS_BYTES) === 0 && !this.racy(e.mtimeNs, e.ctimeNs)) {
+        this.stats.hits++;
+        p.next.set(rel, p.loaded.buf.subarray(at, at + RECORD_BYTES));
+        return digest(`xxh64:${p.loaded.buf.toString('hex', at + STATUS_BYTES, at + RECORD_BYTES)}`);
+      }
     }
     this.stats.misses++;
     return undefined;
@@ -145,22 +163,24 @@ export class DigestCache {
   /** Remembers a digest just computed from the file whose status the walk saw as `e`. */
   record(installDir: string, rel: string, e: Entry, d: Digest): void {
     if (!d.startsWith('xxh64:') || this.racy(e.mtimeNs, e.ctimeNs)) return;
-    this.part(installDir).next.set(rel, {
-      dev: e.dev,
-      ino: e.ino,
-      size: BigInt(e.size),
-      mtimeNs: e.mtimeNs,
-      ctimeNs: e.ctimeNs,
-      hash: BigInt(`0x${d.slice(6)}`),
-    });
+    const p = this.part(installDir);
+    const r = Buffer.alloc(RECORD_BYTES);
+    putStatus(r, e, 0);
+    r.write(d.slice(6), STATUS_BYTES, 'hex');
+    p.next.set(rel, r);
+    p.dirty = true;
   }
 
-  /** Writes every touched part's cache file, atomically. Never throws: a cache is only an optimisation. */
+  /**
+   * Writes every touched part's cache file, atomically, unless it would be the file already there (every
+   * entry used again and nothing new). Never throws: a cache is only an optimisation.
+   */
   save(): CacheStats {
     try {
-      mkdirSync(join(this.dir, 'digests'), { recursive: true, mode: 0o700 });
       for (const p of this.parts.values()) {
-        if (p.next.size === 0 && p.loaded.size === 0) continue;
+        if (p.next.size === 0 && p.loaded.at.size === 0) continue;
+        if (!p.dirty && p.next.size === p.loaded.at.size) continue;
+        mkdirSync(join(this.dir, 'digests'), { recursive: true, mode: 0o700 });
         const bytes = encode(p.installDir, this.startNs, p.next, this.checksum);
         const tmp = `${p.file}.${randomBytes(8).toString('hex')}.tmp`;
         try {
@@ -185,12 +205,13 @@ export class DigestCache {
 
 /**
  * Layout: MAGIC, u32 length + install dir (UTF-8), i64 written-at ns, u32 count, then per entry
- * u32 length + relative path, dev, ino, size, mtimeNs, ctimeNs, xxh64 (64-bit each); last, the
- * xxh64 of everything before it.
+ * u32 length + relative path, then dev, ino, size, mtimeNs, ctimeNs (64-bit little-endian each) and the
+ * xxh64 (big-endian); last, the xxh64 of everything before it.
  */
-export function encode(installDir: string, startNs: bigint, entries: Map<string, Cached>, checksum: (b: Uint8Array) => bigint): Buffer {
+export function encode(installDir: string, startNs: bigint, entries: Map<string, Record48>, checksum: (b: Uint8Array) => bigint): Buffer {
   const dirBytes = Buffer.from(installDir);
-  const names = [...entries.keys()].map((k) => Buffer.from(k));
+  // Names as the bytes on disk: a lossy UTF-8 encoding would merge undecodable names.
+  const names = [...entries.keys()].map((k) => (needsBytes(k) ? encodeName(k) : Buffer.from(k)));
   const size = MAGIC.length + 4 + dirBytes.length + 8 + 4 + names.reduce((s, n) => s + 4 + n.length + RECORD_BYTES, 0) + 8;
   const buf = Buffer.alloc(size);
   let o = buf.write(MAGIC, 0, 'latin1');
@@ -199,18 +220,18 @@ export function encode(installDir: string, startNs: bigint, entries: Map<string,
   o = buf.writeBigInt64LE(startNs, o);
   o = buf.writeUInt32LE(entries.size, o);
   let i = 0;
-  for (const c of entries.values()) {
+  for (const r of entries.values()) {
     const n = names[i++] as Buffer;
     o = buf.writeUInt32LE(n.length, o);
     o += n.copy(buf, o);
-    for (const v of [c.dev, c.ino, c.size, c.mtimeNs, c.ctimeNs, c.hash]) o = buf.writeBigInt64LE(BigInt.asIntN(64, v), o);
+    o += r.copy(buf, o, 0, RECORD_BYTES);
   }
   buf.writeBigUInt64LE(checksum(buf.subarray(0, o)), o);
   return buf;
 }
 
-/** The entries, or undefined when the file is not a whole, current-format cache for `installDir`. */
-export function decode(buf: Buffer, installDir: string, checksum: (b: Uint8Array) => bigint): Map<string, Cached> | undefined {
+/** Where each path's record starts, or undefined when `buf` is not a whole, current-format cache for `installDir`. */
+export function decode(buf: Buffer, installDir: string, checksum: (b: Uint8Array) => bigint): Map<string, number> | undefined {
   try {
     if (buf.length < MAGIC.length + 24 || buf.toString('latin1', 0, MAGIC.length) !== MAGIC) return undefined;
     const body = buf.subarray(0, buf.length - 8);
@@ -222,25 +243,13 @@ export function decode(buf: Buffer, installDir: string, checksum: (b: Uint8Array
     o += dirLen + 8;
     const count = buf.readUInt32LE(o);
     o += 4;
-    const out = new Map<string, Cached>();
-    // `readBigUInt64LE` for ino/dev/size/hash restores them as lstat reports them (unsigned).
-    const u = (): bigint => {
-      const v = buf.readBigUInt64LE(o);
-      o += 8;
-      return v;
-    };
-    const s = (): bigint => {
-      const v = buf.readBigInt64LE(o);
-      o += 8;
-      return v;
-    };
+    const out = new Map<string, number>();
     for (let i = 0; i < count; i++) {
       const n = buf.readUInt32LE(o);
       o += 4;
       if (o + n + RECORD_BYTES > body.length) return undefined;
-      const rel = buf.toString('utf8', o, o + n);
-      o += n;
-      out.set(rel, { dev: u(), ino: u(), size: u(), mtimeNs: s(), ctimeNs: s(), hash: u() });
+      out.set(decodeName(buf.subarray(o, o + n)), o + n);
+      o += n + RECORD_BYTES;
     }
     return o === body.length ? out : undefined;
   } catch {

@@ -45,11 +45,32 @@ describe('digest cache', () => {
     const t = twoParts({ 'x.txt': 'same', 'lib/y.bin': 'also same', 'z': 'zz' });
     const first = await run(t);
     expect(first.stats).toMatchObject({ hits: 0, misses: 6, stored: 6, damaged: 0 });
+    const files = (): Map<string, string> =>
+      new Map(readdirSync(join(t.cacheDir, 'digests')).map((f) => [f, readFileSync(join(t.cacheDir, 'digests', f)).toString('hex')]));
+    const before = files();
     const second = await run(t);
-    expect(second.stats).toMatchObject({ hits: 6, misses: 0, stored: 6 });
+    // Every entry was used again and nothing is new: the cache files are left as they are.
+    expect(second.stats).toMatchObject({ hits: 6, misses: 0, stored: 0 });
+    expect(files()).toEqual(before);
     expect(second.r.stats.hashedBytes).toBe(0);
     expect([...second.r.hashes].sort()).toEqual([...first.r.hashes].sort());
     expect(second.r.collisions).toEqual(first.r.collisions);
+  });
+
+  it('keys names by their bytes: undecodable names that a lossy decode would merge keep their own digests', async () => {
+    const t = twoParts({});
+    for (const d of [t.a, t.b]) {
+      mkdirSync(d, { recursive: true });
+      // caf\xe9 and caf\xe8: both would decode to "caf\uFFFD" lossily.
+      writeFileSync(Buffer.concat([Buffer.from(`${d}/caf`), Buffer.from([0xe9])]), 'e9 content');
+      writeFileSync(Buffer.concat([Buffer.from(`${d}/caf`), Buffer.from([0xe8])]), 'e8 other content');
+    }
+    const first = await run(t);
+    const second = await run(t);
+    expect(first.stats).toMatchObject({ misses: 4, stored: 4 });
+    expect(second.stats).toMatchObject({ hits: 4, misses: 0 });
+    expect([...second.r.hashes].sort()).toEqual([...first.r.hashes].sort());
+    expect(new Set(second.r.hashes.values()).size).toBe(2);
   });
 
   it('files changed just before the scan are not stored (racy entries), so they are read again', async () => {
