@@ -124,8 +124,24 @@ async function findInterpreter(ctx: IntegrityContext, root: ImportRoot): Promise
   return out;
 }
 
-/** The pyc magic the interpreter for `root` expects: a staged stdlib's own bytecode says, else the final release's. */
-export async function expectedMagic(ctx: IntegrityContext, root: ImportRoot): Promise<{ magic: number; from: string } | undefined> {
+const magicCache = new WeakMap<IntegrityContext, Map<string, Promise<ExpectedMagic | undefined>>>();
+
+export interface ExpectedMagic {
+  magic: number;
+  from: string;
+}
+
+/** The pyc magic the interpreter for `root` expects: a staged stdlib's own bytecode says, else the final release's (memoised per run). */
+export function expectedMagic(ctx: IntegrityContext, root: ImportRoot): Promise<ExpectedMagic | undefined> {
+  let m = magicCache.get(ctx);
+  if (!m) magicCache.set(ctx, (m = new Map()));
+  const key = `${root.prefix}\0${root.minor}`;
+  let p = m.get(key);
+  if (!p) m.set(key, (p = findExpectedMagic(ctx, root)));
+  return p;
+}
+
+async function findExpectedMagic(ctx: IntegrityContext, root: ImportRoot): Promise<ExpectedMagic | undefined> {
   const pre = root.prefix === '' ? '' : `${root.prefix}/`;
   const tag = `cpython-${root.minor.replace('.', '')}`;
   for (const dir of [`${pre}lib/python${root.minor}`, `usr/lib/python${root.minor}`]) {
@@ -136,7 +152,7 @@ export async function expectedMagic(ctx: IntegrityContext, root: ImportRoot): Pr
       const s = ctx.staged.get(path);
       if (s?.entry.type !== 'file') continue;
       try {
-        const b = await ctx.source.read(s.part, path);
+        const b = await ctx.source.head(s.part, path, 4);
         if (b.length >= 4 && b[2] === 0x0d && b[3] === 0x0a) return { magic: (b[0] ?? 0) | ((b[1] ?? 0) << 8), from: path };
       } catch {
         // try the next module

@@ -42,12 +42,12 @@ async function judge(ctx: IntegrityContext, roots: readonly ImportRoot[], path: 
   if (inCache ? !hasSource : hasSource) return undefined;
   let bytes: Uint8Array;
   try {
-    bytes = await ctx.source.read(part, path);
+    bytes = await ctx.source.head(part, path, 16);
   } catch (e) {
     return { path, parts: [part], verdict: 'real', unknown: true, messageId: 'unreadable', args: { file: path, detail: (e as Error).message }, evidence: {} };
   }
   const expected = await expectedMagic(ctx, root);
-  const h = parseHeader(bytes.subarray(0, 16));
+  const h = parseHeader(bytes);
   const base = { file: path, minor: root.minor };
   if (!h.ok) {
     if (h.reason !== 'unknown-magic') {
