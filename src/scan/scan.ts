@@ -29,7 +29,7 @@ import {
 import type { CacheStats, DigestCache } from './cache.js';
 import { hashFiles, type HashTask } from './hash-pool.js';
 import { HashStatus } from './hash-worker.js';
-import { decodePcText, entryTypesCollide, linkTargetsCollide, pcFilesCollide, permissionsCollide } from './craft/collide.js';
+import { decodePcText, entryTypesCollide, isPcName, linkTargetsCollide, pcFilesCollide, permissionsCollide } from './craft/collide.js';
 import { PartWorker, partStageSet, rethrow, scanPart, type ErrorReply, type PartOutcome } from './part-worker.js';
 import { walkPartSync } from './walk.js';
 
@@ -95,15 +95,22 @@ export async function scan(project: Project, opts: ScanOptions = {}): Promise<Sc
   const tasks: (HashTask & { part: PartScan })[] = [];
   let toHash = 0;
   for (const [path, list] of shared) {
-    const bySize = new Map<number, number[]>();
-    for (const i of list) {
-      const e = (parts[i] as PartScan).entries.get(path);
-      if (e?.type !== 'file' || path.endsWith('.pc')) continue;
-      const group = bySize.get(e.size);
-      if (group) group.push(i);
-      else bySize.set(e.size, [i]);
+    if (isPcName(path)) continue;
+    let groups: Iterable<number[]>;
+    const u = uniformFiles(parts, list, path);
+    if (u) groups = [list];
+    else {
+      const bySize = new Map<number, number[]>();
+      for (const i of list) {
+        const e = (parts[i] as PartScan).entries.get(path);
+        if (e?.type !== 'file') continue;
+        const group = bySize.get(e.size);
+        if (group) group.push(i);
+        else bySize.set(e.size, [i]);
+      }
+      groups = bySize.values();
     }
-    for (const group of bySize.values()) {
+    for (const group of groups) {
       if (group.length < 2) continue;
       // Hard links to one inode are equal without reading: skip when every member shares it.
       const first = (parts[group[0] as number] as PartScan).entries.get(path) as Entry;
@@ -159,7 +166,18 @@ export async function scan(project: Project, opts: ScanOptions = {}): Promise<Sc
 
   const collisions: Collision[] = [];
   const modeWarnings: ModeWarning[] = [];
+  const noPermissions = parts.map((p) => p.spec.permissions.length === 0);
   for (const [path, list] of shared) {
+    // The common case decided without the pair loop: with no `permissions:` in play, identical regular
+    // files (or one inode) never collide in any pair, and neither do directories.
+    if (list.every((i) => noPermissions[i])) {
+      const same = sameFiles(parts, list, path, hashes);
+      if (same) {
+        if (same.modes) modeWarnings.push({ path: relPath(path), modes: same.modes });
+        continue;
+      }
+      if (allDirs(parts, list, path)) continue;
+    }
     const pairs: PairCollision[] = [];
     const inPair = new Set<number>();
     let identicalModes: { part: PartName; mode: number }[] | undefined;
@@ -191,7 +209,11 @@ export async function scan(project: Project, opts: ScanOptions = {}): Promise<Sc
         pairs,
       });
     }
-    if (identicalModes) modeWarnings.push({ path: relPath(path), modes: identicalModes });
+    if (identicalModes) {
+      const order = list.map((i) => (parts[i] as PartScan).spec.name);
+      identicalModes.sort((x, y) => order.indexOf(x.part) - order.indexOf(y.part));
+      modeWarnings.push({ path: relPath(path), modes: identicalModes });
+    }
   }
   collisions.sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0));
   modeWarnings.sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0));
@@ -297,6 +319,43 @@ async function scanParts(project: Project, opts: ScanOptions, progress: Progress
     }
     return { spec, built: true, entries: o.entries, staged: new Set(o.staged), skippedByCheck };
   });
+}
+
+/** The entries at `path` of the parts in `list` when all are regular files of one size, else undefined. */
+function uniformFiles(parts: readonly PartScan[], list: readonly number[], path: string): Entry[] | undefined {
+  const out: Entry[] = [];
+  for (const i of list) {
+    const e = (parts[i] as PartScan).entries.get(path);
+    if (e?.type !== 'file' || (out.length > 0 && e.size !== (out[0] as Entry).size)) return undefined;
+    out.push(e);
+  }
+  return out;
+}
+
+/**
+ * When every part ships the same bytes at `path` (regular files, not `.pc`, one size, and one inode or
+ * one digest), no pair collides on contents; returns the modes when they differ (a mode warning), else
+ * `{}`. Undefined when any of that does not hold: the pair loop decides.
+ */
+function sameFiles(parts: readonly PartScan[], list: readonly number[], path: string, hashes: Map<string, Digest>): { modes?: ModeWarning['modes'] } | undefined {
+  if (isPcName(path)) return undefined;
+  const entries = uniformFiles(parts, list, path);
+  if (!entries) return undefined;
+  const first = entries[0] as Entry;
+  if (!entries.every((e) => e.dev === first.dev && e.ino === first.ino)) {
+    const d0 = hashes.get(hashKey((parts[list[0] as number] as PartScan).spec.name, path));
+    if (d0 === undefined) return undefined;
+    for (let k = 1; k < list.length; k++) {
+      if (hashes.get(hashKey((parts[list[k] as number] as PartScan).spec.name, path)) !== d0) return undefined;
+    }
+  }
+  if (entries.every((e) => e.mode === first.mode)) return {};
+  // As the pair loop lists them: each part once, in craft-parts order.
+  return { modes: list.map((i, k) => ({ part: (parts[i] as PartScan).spec.name, mode: (entries[k] as Entry).mode })) };
+}
+
+function allDirs(parts: readonly PartScan[], list: readonly number[], path: string): boolean {
+  return list.every((i) => (parts[i] as PartScan).entries.get(path)?.type === 'dir');
 }
 
 /** craft-parts reads `.pc` files as text; undecodable bytes fall back to latin-1 so every byte still counts. */

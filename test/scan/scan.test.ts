@@ -126,3 +126,40 @@ describe('hash pool', () => {
     expect(r.codes.slice(1)).toEqual(['ENOENT', 'ELOOP']);
   });
 });
+
+describe('shared paths decided without the pair loop', () => {
+  const three = (name: string, files: (n: string, d: string) => void): Project => {
+    const dir = join(root, name);
+    const names = ['a', 'b', 'c'];
+    for (const n of names) {
+      const d = join(dir, n);
+      mkdirSync(d, { recursive: true });
+      files(n, d);
+    }
+    return projectFromPartArgs(names.map((n) => `${n}=${join(dir, n)}`), dir);
+  };
+
+  it('identical files with different modes: no collision, one mode warning with every part in order', async () => {
+    const p = three('modes', (n, d) => {
+      writeFileSync(join(d, 'tool'), '#!/bin/sh\n', { mode: n === 'b' ? 0o755 : 0o644 });
+      writeFileSync(join(d, 'same'), 'same\n', { mode: 0o644 });
+    });
+    const r = await scan(p);
+    expect(r.collisions).toEqual([]);
+    expect(r.modeWarnings).toEqual([{ path: 'tool', modes: [{ part: 'a', mode: 0o644 }, { part: 'b', mode: 0o755 }, { part: 'c', mode: 0o644 }] }]);
+    expect(r.warnings).toEqual([]);
+  });
+
+  it('a file named just ".pc" (no suffix for pathlib) is compared as bytes, read once per part', async () => {
+    const p = three('dotpc', (n, d) => {
+      writeFileSync(join(d, '.pc'), 'same\n');
+      mkdirSync(join(d, 'lib'));
+      writeFileSync(join(d, 'lib', '.pc'), n === 'c' ? 'other\n' : 'same\n');
+    });
+    const r = await scan(p);
+    // `.pc` at the top is hidden (not staged by the default `*`); lib/.pc is staged and differs in c.
+    expect(r.collisions.map((c) => [c.path, c.pairs.map((x) => x.parts.join('+'))])).toEqual([['lib/.pc', ['a+c', 'b+c']]]);
+    expect(r.hashes.has('a\0lib/.pc')).toBe(true);
+    expect(r.warnings).toEqual([]);
+  });
+});
