@@ -46,14 +46,77 @@ export function defaultCacheDir(env: Readonly<Record<string, string | undefined>
 /** One record as stored: a view into a loaded file, or a new one. */
 type Record48 = Buffer;
 
+/** Where the cache file for `installDir` lives, keyed by its canonical path. */
+export function cacheFileFor(dir: string, installDir: string, checksum: (b: Uint8Array) => bigint): { canonical: string; file: string } {
+  let canonical = installDir;
+  try {
+    canonical = realpathSync(installDir);
+  } catch {
+    // An unresolvable dir has nothing to look up; entries are keyed by the name given.
+  }
+  return { canonical, file: join(dir, 'digests', `${hex16(checksum(Buffer.from(canonical)))}.bin`) };
+}
+
+/**
+ * One install dir's cache file, read-only: what a walk consults for each file it stats. The thread that
+ * walks a part (often a worker) loads it, so lookups cost the main thread nothing.
+ */
+export class CacheSnapshot {
+  private readonly scratch = Buffer.alloc(STATUS_BYTES);
+
+  private constructor(
+    private readonly buf: Buffer,
+    private readonly at: Map<string, number>,
+    private readonly startNs: bigint,
+    /** The file existed but was damaged, truncated, foreign or of another format, and is ignored. */
+    readonly damaged: boolean,
+  ) {}
+
+  static load(dir: string, installDir: string, startNs: bigint, checksum: (b: Uint8Array) => bigint): CacheSnapshot {
+    const { canonical, file } = cacheFileFor(dir, installDir, checksum);
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(file);
+    } catch {
+      return new CacheSnapshot(Buffer.alloc(0), new Map(), startNs, false);
+    }
+    const at = decode(bytes, canonical, checksum);
+    return at ? new CacheSnapshot(bytes, at, startNs, false) : new CacheSnapshot(Buffer.alloc(0), new Map(), startNs, true);
+  }
+
+  /** Entries in the file. */
+  get size(): number {
+    return this.at.size;
+  }
+
+  /** The digest of `rel` when `e` is exactly the cached status (and not racy), with its record. */
+  lookup(rel: string, e: Entry): { digest: Digest; record: Record48 } | undefined {
+    const at = this.at.get(rel);
+    if (at === undefined) return undefined;
+    putStatus(this.scratch, e, 0);
+    // Equal status bytes, and (defensively) not an entry the racy rule should have kept out.
+    if (this.buf.compare(this.scratch, 0, STATUS_BYTES, at, at + STATUS_BYTES) !== 0 || isRacy(this.startNs, e.mtimeNs, e.ctimeNs)) return undefined;
+    return {
+      digest: digest(`xxh64:${this.buf.toString('hex', at + STATUS_BYTES, at + RECORD_BYTES)}`),
+      record: this.buf.subarray(at, at + RECORD_BYTES),
+    };
+  }
+}
+
+const isRacy = (startNs: bigint, mtimeNs: bigint, ctimeNs: bigint): boolean => {
+  const limit = startNs - RACY_MARGIN_NS;
+  return mtimeNs >= limit || ctimeNs >= limit;
+};
+
 interface PartCache {
-  installDir: string;
+  canonical: string;
   file: string;
-  /** The loaded file and where each path's record starts in it. */
-  loaded: { buf: Buffer; at: Map<string, number> };
+  /** Entries in the file as loaded (by this thread or the one that walked the part). */
+  loadedSize: number;
+  snapshot?: CacheSnapshot;
   /** What the next cache file holds: entries used or hashed in this run. */
-  next: Map<string, Record48>;
-  /** Whether the next file differs from the loaded one (a new entry, or one not used again). */
+  next: Map<string, Record48 | { e: Entry; d: Digest }>;
+  /** Whether the next file differs from the loaded one by a new entry (fewer entries is checked at save). */
   dirty: boolean;
 }
 
@@ -84,16 +147,19 @@ function putStatus(buf: Buffer, e: Entry, at: number): void {
   put64(buf, e.ctimeNs, at + 32);
 }
 
-const EMPTY = { buf: Buffer.alloc(0), at: new Map<string, number>() };
+/** What a walking thread tells the cache about the snapshot it loaded. */
+export interface SnapshotInfo {
+  size: number;
+  damaged: boolean;
+}
 
 export class DigestCache {
   readonly stats: CacheStats = { hits: 0, misses: 0, stored: 0, damaged: 0 };
   private readonly parts = new Map<string, PartCache>();
-  private readonly scratch = Buffer.alloc(STATUS_BYTES);
 
   private constructor(
     readonly dir: string,
-    private readonly checksum: (b: Uint8Array) => bigint,
+    readonly checksum: (b: Uint8Array) => bigint,
     readonly startNs: bigint,
   ) {}
 
@@ -107,67 +173,56 @@ export class DigestCache {
     return new DigestCache(dir, (b) => h64Raw(b), startNs);
   }
 
-  private racy(mtimeNs: bigint, ctimeNs: bigint): boolean {
-    const limit = this.startNs - RACY_MARGIN_NS;
-    return mtimeNs >= limit || ctimeNs >= limit;
-  }
-
-  private part(installDir: string): PartCache {
+  private part(installDir: string, info?: SnapshotInfo): PartCache {
     let p = this.parts.get(installDir);
     if (p) return p;
-    let canonical = installDir;
-    try {
-      canonical = realpathSync(installDir);
-    } catch {
-      // An unresolvable dir has nothing to look up; entries are keyed by the name given.
+    const { canonical, file } = cacheFileFor(this.dir, installDir, this.checksum);
+    if (info) {
+      p = { canonical, file, loadedSize: info.size, next: new Map(), dirty: false };
+      if (info.damaged) this.stats.damaged++;
+    } else {
+      const snapshot = CacheSnapshot.load(this.dir, installDir, this.startNs, this.checksum);
+      if (snapshot.damaged) this.stats.damaged++;
+      p = { canonical, file, loadedSize: snapshot.size, snapshot, next: new Map(), dirty: false };
     }
-    const file = join(this.dir, 'digests', `${hex16(this.checksum(Buffer.from(canonical)))}.bin`);
-    const loaded = this.load(file, canonical);
-    p = { installDir: canonical, file, loaded, next: new Map(), dirty: false };
     this.parts.set(installDir, p);
     return p;
-  }
-
-  private load(file: string, installDir: string): PartCache['loaded'] {
-    let bytes: Buffer;
-    try {
-      bytes = readFileSync(file);
-    } catch {
-      return EMPTY;
-    }
-    const at = decode(bytes, installDir, this.checksum);
-    if (!at) {
-      this.stats.damaged++;
-      return EMPTY;
-    }
-    return { buf: bytes, at };
   }
 
   /** The digest of `rel` in `installDir` when its status is exactly the cached one. */
   lookup(installDir: string, rel: string, e: Entry): Digest | undefined {
     const p = this.part(installDir);
-    const at = p.loaded.at.get(rel);
-    if (at !== undefined) {
-      putStatus(this.scratch, e, 0);
-      // Equal status bytes, and (defensively) not an entry the racy rule should have kept out.
-      if (p.loaded.buf.compare(this.scratch, 0, STATUS_BYTES, at, at + STATUS_BYTES) === 0 && !this.racy(e.mtimeNs, e.ctimeNs)) {
-        this.stats.hits++;
-        p.next.set(rel, p.loaded.buf.subarray(at, at + RECORD_BYTES));
-        return digest(`xxh64:${p.loaded.buf.toString('hex', at + STATUS_BYTES, at + RECORD_BYTES)}`);
-      }
+    const hit = p.snapshot?.lookup(rel, e);
+    if (hit) {
+      this.stats.hits++;
+      p.next.set(rel, hit.record);
+      return hit.digest;
     }
     this.stats.misses++;
     return undefined;
   }
 
+  /**
+   * A hit found by the thread that walked the part (from a `CacheSnapshot` it loaded): counted and kept
+   * like a `lookup` hit. `info` describes that snapshot; it is taken the first time a part is seen.
+   */
+  used(installDir: string, info: SnapshotInfo, rel: string, e: Entry, d: Digest): void {
+    const p = this.part(installDir, info);
+    this.stats.hits++;
+    p.next.set(rel, { e, d });
+  }
+
+  /** A file the scan must hash: counted as a miss. */
+  missed(installDir: string, info?: SnapshotInfo): void {
+    this.part(installDir, info);
+    this.stats.misses++;
+  }
+
   /** Remembers a digest just computed from the file whose status the walk saw as `e`. */
   record(installDir: string, rel: string, e: Entry, d: Digest): void {
-    if (!d.startsWith('xxh64:') || this.racy(e.mtimeNs, e.ctimeNs)) return;
+    if (!d.startsWith('xxh64:') || isRacy(this.startNs, e.mtimeNs, e.ctimeNs)) return;
     const p = this.part(installDir);
-    const r = Buffer.alloc(RECORD_BYTES);
-    putStatus(r, e, 0);
-    r.write(d.slice(6), STATUS_BYTES, 'hex');
-    p.next.set(rel, r);
+    p.next.set(rel, { e, d });
     p.dirty = true;
   }
 
@@ -178,10 +233,10 @@ export class DigestCache {
   save(): CacheStats {
     try {
       for (const p of this.parts.values()) {
-        if (p.next.size === 0 && p.loaded.at.size === 0) continue;
-        if (!p.dirty && p.next.size === p.loaded.at.size) continue;
+        if (p.next.size === 0 && p.loadedSize === 0) continue;
+        if (!p.dirty && p.next.size === p.loadedSize) continue;
         mkdirSync(join(this.dir, 'digests'), { recursive: true, mode: 0o700 });
-        const bytes = encode(p.installDir, this.startNs, p.next, this.checksum);
+        const bytes = encode(p.canonical, this.startNs, p.next, this.checksum);
         const tmp = `${p.file}.${randomBytes(8).toString('hex')}.tmp`;
         try {
           writeFileSync(tmp, bytes, { mode: 0o600 });
@@ -208,7 +263,7 @@ export class DigestCache {
  * u32 length + relative path, then dev, ino, size, mtimeNs, ctimeNs (64-bit little-endian each) and the
  * xxh64 (big-endian); last, the xxh64 of everything before it.
  */
-export function encode(installDir: string, startNs: bigint, entries: Map<string, Record48>, checksum: (b: Uint8Array) => bigint): Buffer {
+export function encode(installDir: string, startNs: bigint, entries: Map<string, Record48 | { e: Entry; d: Digest }>, checksum: (b: Uint8Array) => bigint): Buffer {
   const dirBytes = Buffer.from(installDir);
   // Names as the bytes on disk: a lossy UTF-8 encoding would merge undecodable names.
   const names = [...entries.keys()].map((k) => (needsBytes(k) ? encodeName(k) : Buffer.from(k)));
@@ -224,7 +279,12 @@ export function encode(installDir: string, startNs: bigint, entries: Map<string,
     const n = names[i++] as Buffer;
     o = buf.writeUInt32LE(n.length, o);
     o += n.copy(buf, o);
-    o += r.copy(buf, o, 0, RECORD_BYTES);
+    if (Buffer.isBuffer(r)) o += r.copy(buf, o, 0, RECORD_BYTES);
+    else {
+      putStatus(buf, r.e, o);
+      buf.write(r.d.slice(6), o + STATUS_BYTES, 'hex');
+      o += RECORD_BYTES;
+    }
   }
   buf.writeBigUInt64LE(checksum(buf.subarray(0, o)), o);
   return buf;

@@ -9,7 +9,9 @@ import { join, posix } from 'node:path';
 import { toFsPath } from '../util/fsname.js';
 import { parentPort, workerData, type Worker } from 'node:worker_threads';
 import { FsError } from '../errors.js';
-import type { Entry, PartName, ScanWarning } from '../model.js';
+import type { Digest, Entry, PartName, ScanWarning } from '../model.js';
+import { xxhashApi } from '../util/hash.js';
+import { CacheSnapshot, type SnapshotInfo } from './cache.js';
 import { CraftSemanticsError } from './craft/errors.js';
 import { defaultStageSet, isDefaultStage, stageSet, type ListingEntry } from './craft/stage-set.js';
 import { startWorker } from './hash-pool.js';
@@ -20,6 +22,8 @@ export interface PartJob {
   name: PartName;
   installDir: string;
   stage: string[] | undefined;
+  /** The digest cache to consult for every regular file walked. */
+  cache?: { dir: string; startNs: bigint };
 }
 
 export interface PartOutcome {
@@ -27,6 +31,8 @@ export interface PartOutcome {
   warnings: ScanWarning[];
   /** The stage set as an array (cheaper to clone than a Set). */
   staged: string[];
+  /** Files whose status matched the digest cache, with their digests. */
+  cached?: { hits: Map<string, Digest>; info: SnapshotInfo };
 }
 
 export type ErrorReply =
@@ -69,13 +75,30 @@ export function partStageSet(installDir: string, entries: Map<string, Entry>, st
   return stageSet(toListing(installDir, entries), stage, { installDir });
 }
 
-export function scanPart(job: Omit<PartJob, 'id'>, onEntry?: (n: number) => void): PartOutcome {
+/**
+ * Walk, stage set and cache lookups for one part. `checksum` (xxh64) reads the cache file; lookups happen
+ * here, on the thread that walked the part, so on a warm run the main thread only gathers answers.
+ */
+export function scanPart(job: Omit<PartJob, 'id'>, onEntry?: (n: number) => void, checksum?: (b: Uint8Array) => bigint): PartOutcome {
   const w = walkPartSync(job.name, job.installDir, onEntry);
   const staged = partStageSet(job.installDir, w.entries, job.stage);
-  return { entries: w.entries, warnings: w.warnings, staged: [...staged] };
+  const out: PartOutcome = { entries: w.entries, warnings: w.warnings, staged: [...staged] };
+  if (job.cache && checksum) {
+    const snap = CacheSnapshot.load(job.cache.dir, job.installDir, job.cache.startNs, checksum);
+    const hits = new Map<string, Digest>();
+    if (snap.size > 0) {
+      for (const [rel, e] of w.entries) {
+        if (e.type !== 'file') continue;
+        const hit = snap.lookup(rel, e);
+        if (hit) hits.set(rel, hit.digest);
+      }
+    }
+    out.cached = { hits, info: { size: snap.size, damaged: snap.damaged } };
+  }
+  return out;
 }
 
-function errorReply(e: unknown): ErrorReply {
+export function errorReply(e: unknown): ErrorReply {
   if (e instanceof CraftSemanticsError) return { kind: 'craft', code: e.code, detail: e.detail, ...(e.subject !== undefined ? { subject: e.subject } : {}) };
   if (e instanceof FsError) return { kind: 'fs', path: e.path, detail: e.detail, ...(e.code !== undefined ? { code: e.code } : {}) };
   return { kind: 'other', message: e instanceof Error ? (e.stack ?? e.message) : String(e) };
@@ -90,27 +113,48 @@ export function rethrow(r: ErrorReply): never {
 
 export const PART_WORKER_MARK = 'stagefix-part-worker';
 
+/**
+ * Parts are claimed from a shared counter (`Atomics.add`), by workers and the main thread alike: a worker
+ * goes on to its next part without waiting for the main thread (busy scanning a part of its own) to
+ * answer a message.
+ */
+export interface PartClaims {
+  jobs: Omit<PartJob, 'id'>[];
+  /** Job indices in claim order (craft-parts order, built parts only). */
+  order: number[];
+  /** One Int32 over a SharedArrayBuffer: how many of `order` are claimed. */
+  counter: Int32Array;
+}
+
+/** The next job index to scan, or undefined when all are claimed. */
+export function claim(c: Pick<PartClaims, 'order' | 'counter'>): number | undefined {
+  const k = Atomics.add(c.counter, 0, 1);
+  return k < c.order.length ? c.order[k] : undefined;
+}
+
+type WorkerMessage = PartReply | { done: true };
+
 const port = parentPort;
 if (port && (workerData as { mark?: string } | undefined)?.mark === PART_WORKER_MARK) {
-  port.on('message', (job: PartJob) => {
-    let reply: PartReply;
-    try {
-      reply = { id: job.id, ok: scanPart(job) };
-    } catch (e) {
-      reply = { id: job.id, error: errorReply(e) };
+  const api = xxhashApi();
+  port.on('message', async (c: PartClaims) => {
+    const checksum = c.jobs.some((j) => j.cache) ? ((h) => (b: Uint8Array) => h(b))((await api).h64Raw) : undefined;
+    for (let i = claim(c); i !== undefined; i = claim(c)) {
+      let reply: PartReply;
+      try {
+        reply = { id: i, ok: scanPart(c.jobs[i] as Omit<PartJob, 'id'>, undefined, checksum) };
+      } catch (e) {
+        reply = { id: i, error: errorReply(e) };
+      }
+      port.postMessage(reply);
     }
-    port.postMessage(reply);
+    port.postMessage({ done: true } satisfies WorkerMessage);
   });
 }
 
-/** A worker that scans one part per call. */
+/** A worker that scans parts it claims until none is left. */
 export class PartWorker {
-  private pending: ((r: PartReply) => void) | undefined;
-
-  private constructor(private readonly w: Worker) {
-    this.w.on('message', (r: PartReply) => this.settle(r));
-    this.w.on('error', (e) => this.settle({ id: -1, error: { kind: 'other', message: e.message } }));
-  }
+  private constructor(private readonly w: Worker) {}
 
   /** Undefined where no worker can run (a single-file bundle): the caller scans inline. */
   static start(): PartWorker | undefined {
@@ -118,16 +162,17 @@ export class PartWorker {
     return w ? new PartWorker(w) : undefined;
   }
 
-  private settle(r: PartReply): void {
-    const p = this.pending;
-    this.pending = undefined;
-    p?.(r);
-  }
-
-  run(job: PartJob): Promise<PartReply> {
+  /** Claims and scans parts, calling `onReply` for each; settles when no part is left to claim. */
+  run(claims: PartClaims, onReply: (r: PartReply) => void): Promise<void> {
     return new Promise((resolve) => {
-      this.pending = resolve;
-      this.w.postMessage(job);
+      this.w.on('message', (m: WorkerMessage) => {
+        if ('done' in m) resolve();
+        else onReply(m);
+      });
+      // A worker that dies claims nothing more; a part it held is reported as failed by the caller.
+      this.w.on('error', () => resolve());
+      this.w.on('exit', () => resolve());
+      this.w.postMessage(claims);
     });
   }
 

@@ -30,7 +30,7 @@ import type { CacheStats, DigestCache } from './cache.js';
 import { hashFiles, type HashTask } from './hash-pool.js';
 import { HashStatus } from './hash-worker.js';
 import { decodePcText, entryTypesCollide, isPcName, linkTargetsCollide, pcFilesCollide, permissionsCollide } from './craft/collide.js';
-import { PartWorker, partStageSet, rethrow, scanPart, type ErrorReply, type PartOutcome } from './part-worker.js';
+import { claim, errorReply, PartWorker, rethrow, scanPart, type ErrorReply, type PartClaims, type PartOutcome } from './part-worker.js';
 import { walkPartSync } from './walk.js';
 
 export interface PartScan {
@@ -73,7 +73,8 @@ export interface ScanOptions {
 export async function scan(project: Project, opts: ScanOptions = {}): Promise<ScanResult> {
   const progress = opts.progress ?? (() => {});
   const warnings: ScanWarning[] = [];
-  const parts = await scanParts(project, opts, progress, warnings);
+  const scanned = await scanParts(project, opts, progress, warnings);
+  const parts = scanned.map((x) => x.part);
   const total = parts.reduce((n, p) => n + p.entries.size, 0);
 
   // Every path in at least two (checked) stage sets, with its parts in craft-parts order.
@@ -120,12 +121,17 @@ export async function scan(project: Project, opts: ScanOptions = {}): Promise<Sc
       });
       if (allSame) continue;
       for (const i of group) {
-        const part = parts[i] as PartScan;
+        const { part, cached } = scanned[i] as Scanned;
         const entry = part.entries.get(path) as Entry;
         toHash++;
-        const cached = opts.cache?.lookup(part.spec.installDir, path, entry);
-        if (cached) hashes.set(hashKey(part.spec.name, path), cached);
-        else tasks.push({ part, dir: part.spec.installDir, rel: path, entry });
+        const hit = cached?.hits.get(path);
+        if (hit !== undefined) {
+          opts.cache?.used(part.spec.installDir, cached!.info, path, entry, hit);
+          hashes.set(hashKey(part.spec.name, path), hit);
+        } else {
+          if (cached) opts.cache?.missed(part.spec.installDir, cached.info);
+          tasks.push({ part, dir: part.spec.installDir, rel: path, entry });
+        }
       }
     }
   }
@@ -229,73 +235,74 @@ export async function scan(project: Project, opts: ScanOptions = {}): Promise<Sc
   };
 }
 
+/** A part's scan with what the walking thread found in the digest cache. */
+interface Scanned {
+  part: PartScan;
+  cached: PartOutcome['cached'];
+}
+
 /**
- * Walks and stage sets, in craft-parts order. The first built part is scanned here; when it is big and
- * more parts follow, worker threads (one per core but this one, at most 3) take the rest, and so does
- * this thread once the first part's stage set is done. Small projects never pay for starting a worker.
+ * Walks, stage sets and cache lookups. Parts are claimed in craft-parts order from a shared counter by this
+ * thread and by worker threads (one per core but this one, at most 3). With three or more parts the
+ * workers start at once; with fewer, the first part is scanned here first and workers start only when
+ * it turned out big, so small projects never pay for starting a worker.
  */
-async function scanParts(project: Project, opts: ScanOptions, progress: ProgressSink, warnings: ScanWarning[]): Promise<PartScan[]> {
+async function scanParts(project: Project, opts: ScanOptions, progress: ProgressSink, warnings: ScanWarning[]): Promise<Scanned[]> {
   const built = project.parts.map((spec) => existsSync(spec.installDir));
   const outcomes = new Array<PartOutcome | { failed: ErrorReply } | undefined>(project.parts.length);
-  const queue = project.parts.map((_, i) => i).filter((i) => built[i]);
+  const cacheJob = opts.cache ? { dir: opts.cache.dir, startNs: opts.cache.startNs } : undefined;
+  const checksum = opts.cache?.checksum;
+  const claims: PartClaims = {
+    jobs: project.parts.map((s) => ({ name: s.name, installDir: s.installDir, stage: s.stage, ...(cacheJob ? { cache: cacheJob } : {}) })),
+    order: project.parts.map((_, i) => i).filter((i) => built[i]),
+    counter: new Int32Array(new SharedArrayBuffer(4)),
+  };
   let walked = 0;
-  const first = queue.shift();
   const pendingWork: Promise<void>[] = [];
   const workers: PartWorker[] = [];
+  const settle = (i: number, o: PartOutcome | { failed: ErrorReply }): void => {
+    outcomes[i] = o;
+    if ('entries' in o) progress({ phase: 'walking', done: (walked += o.entries.size) });
+  };
+  // One core stays with this thread, which scans parts too: on two cores, one worker.
+  const maxThreads = opts.partThreads ?? Math.max(1, Math.min(availableParallelism() - 1, 3));
+  const threshold = opts.parallelEntries ?? 4000;
+  const startWorkers = (): void => {
+    const n = Math.min(maxThreads, claims.order.length - Atomics.load(claims.counter, 0));
+    for (let t = 0; t < n; t++) {
+      const pw = PartWorker.start();
+      if (!pw) break;
+      workers.push(pw);
+      pendingWork.push(pw.run(claims, (r) => settle(r.id, 'ok' in r ? r.ok : { failed: r.error })));
+    }
+  };
+  const scanHere = (i: number): void => {
+    let o: PartOutcome | { failed: ErrorReply };
+    try {
+      o = scanPart(claims.jobs[i] as PartClaims['jobs'][number], (n) => progress({ phase: 'walking', done: walked + n }), checksum);
+    } catch (e) {
+      o = { failed: errorReply(e) };
+    }
+    settle(i, o);
+  };
   try {
-    if (first !== undefined) {
-      const spec = project.parts[first] as PartSpec;
-      let firstError: unknown;
-      let w: ReturnType<typeof walkPartSync> | undefined;
-      try {
-        w = walkPartSync(spec.name, spec.installDir, (n) => progress({ phase: 'walking', done: n }));
-      } catch (e) {
-        firstError = e;
-      }
-      walked += w?.entries.size ?? 0;
-      // One core stays with this thread, which scans parts too: on two cores, one worker.
-      const threads = Math.min(opts.partThreads ?? Math.max(1, Math.min(availableParallelism() - 1, 3)), queue.length);
-      if (w && w.entries.size >= (opts.parallelEntries ?? 4000) && threads > 0) {
-        for (let t = 0; t < threads; t++) {
-          const pw = PartWorker.start();
-          if (pw) workers.push(pw);
-        }
-        for (const worker of workers) {
-          pendingWork.push(
-            (async () => {
-              for (let i = queue.shift(); i !== undefined; i = queue.shift()) {
-                const s = project.parts[i] as PartSpec;
-                const r = await worker.run({ id: i, name: s.name, installDir: s.installDir, stage: s.stage });
-                outcomes[i] = 'ok' in r ? r.ok : { failed: r.error };
-                if ('ok' in r) progress({ phase: 'walking', done: (walked += r.ok.entries.size) });
-              }
-            })(),
-          );
-        }
-      }
-      if (w) {
-        try {
-          const staged = partStageSet(spec.installDir, w.entries, spec.stage);
-          outcomes[first] = { entries: w.entries, warnings: w.warnings, staged: [...staged] };
-        } catch (e) {
-          firstError = e;
-        }
-      }
-      if (firstError !== undefined) {
-        await Promise.all(pendingWork);
-        throw firstError;
+    if (claims.order.length >= 3 && Number.isFinite(threshold)) startWorkers();
+    else {
+      const first = claim(claims);
+      if (first !== undefined) {
+        scanHere(first);
+        const o = outcomes[first];
+        if (o && 'entries' in o && o.entries.size >= threshold) startWorkers();
       }
     }
-    // This thread takes parts too, yielding first so that a worker that just finished is fed before it.
-    for (;;) {
+    // This thread claims parts too, yielding between them so that finished workers' results are taken in.
+    for (let i = claim(claims); i !== undefined; i = claim(claims)) {
+      scanHere(i);
       if (workers.length > 0) await new Promise((r) => setImmediate(r));
-      const i = queue.shift();
-      if (i === undefined) break;
-      const s = project.parts[i] as PartSpec;
-      outcomes[i] = scanPart({ name: s.name, installDir: s.installDir, stage: s.stage }, (n) => progress({ phase: 'walking', done: walked + n }));
-      walked += (outcomes[i] as PartOutcome).entries.size;
     }
     await Promise.all(pendingWork);
+    // A part a dead worker had claimed is scanned here.
+    for (const i of claims.order) if (outcomes[i] === undefined) scanHere(i);
   } finally {
     await Promise.all(workers.map((w) => w.close()));
   }
@@ -303,7 +310,7 @@ async function scanParts(project: Project, opts: ScanOptions, progress: Progress
   return project.parts.map((spec, i) => {
     if (!built[i]) {
       warnings.push({ code: 'part-not-built', part: spec.name, message: `part ${spec.name} is declared but not built: ${spec.installDir} does not exist` });
-      return { spec, built: false, entries: new Map(), staged: new Set(), skippedByCheck: false };
+      return { part: { spec, built: false, entries: new Map(), staged: new Set(), skippedByCheck: false }, cached: undefined };
     }
     const o = outcomes[i];
     if (o === undefined) throw new Error(`part ${spec.name} was not scanned`);
@@ -317,7 +324,7 @@ async function scanParts(project: Project, opts: ScanOptions, progress: Progress
         message: `part ${spec.name} has "stage: []": craft-parts skips it in its collision check, yet stages all its files`,
       });
     }
-    return { spec, built: true, entries: o.entries, staged: new Set(o.staged), skippedByCheck };
+    return { part: { spec, built: true, entries: o.entries, staged: new Set(o.staged), skippedByCheck }, cached: o.cached };
   });
 }
 

@@ -3,8 +3,7 @@
  * a symlink is recorded with its raw target, which is all craft-parts looks at.
  */
 import { lstatSync, readdirSync, readlinkSync } from 'node:fs';
-import { decodeName, toFsPath } from '../util/fsname.js';
-import { join } from 'node:path';
+import { decodeName, needsBytes, toFsPath } from '../util/fsname.js';
 import { FsError } from '../errors.js';
 import type { Entry, EntryType, PartName, ScanWarning } from '../model.js';
 import { relPath } from '../model.js';
@@ -15,24 +14,35 @@ export interface WalkResult {
   warnings: ScanWarning[];
 }
 
-function typeOf(st: { isFile(): boolean; isDirectory(): boolean; isSymbolicLink(): boolean; isFIFO(): boolean; isSocket(): boolean; isCharacterDevice(): boolean }): EntryType {
-  if (st.isFile()) return 'file';
-  if (st.isDirectory()) return 'dir';
-  if (st.isSymbolicLink()) return 'symlink';
-  if (st.isFIFO()) return 'fifo';
-  if (st.isSocket()) return 'socket';
-  if (st.isCharacterDevice()) return 'char-device';
-  return 'block-device';
+/** The file type from `st_mode`'s S_IFMT bits (one number instead of a BigInt test per predicate). */
+function typeOf(mode: number): EntryType {
+  switch (mode & 0o170000) {
+    case 0o100000:
+      return 'file';
+    case 0o040000:
+      return 'dir';
+    case 0o120000:
+      return 'symlink';
+    case 0o010000:
+      return 'fifo';
+    case 0o140000:
+      return 'socket';
+    case 0o020000:
+      return 'char-device';
+    default:
+      return 'block-device';
+  }
 }
 
 type BigStats = ReturnType<typeof lstatSync> & { size: bigint; mode: bigint; dev: bigint; ino: bigint; mtimeNs: bigint; ctimeNs: bigint };
 
 function toEntry(st: BigStats, readTarget: () => string): Entry {
-  const type = typeOf(st);
+  const mode = Number(st.mode);
+  const type = typeOf(mode);
   const entry: Entry = {
     type,
     size: Number(st.size),
-    mode: Number(st.mode & 0o7777n),
+    mode: mode & 0o7777,
     dev: st.dev,
     ino: st.ino,
     mtimeNs: st.mtimeNs,
@@ -48,6 +58,16 @@ export function lstatEntrySync(abs: string): Entry | undefined {
   const st = lstatSync(toFsPath(abs), { bigint: true, throwIfNoEntry: false });
   if (!st) return undefined;
   return toEntry(st as BigStats, () => decodeName(readlinkSync(toFsPath(abs), { encoding: 'buffer' })));
+}
+
+/**
+ * Names of a directory, decoded losslessly. Node's UTF-8 decoding is fast but turns undecodable bytes
+ * into U+FFFD, so a listing with U+FFFD in any name is read again as bytes (a name really containing
+ * U+FFFD is rare, and decodes to itself).
+ */
+function listNames(abs: string | Buffer): string[] {
+  const names = readdirSync(abs);
+  return names.some((n) => n.includes('\uFFFD')) ? readdirSync(abs, { encoding: 'buffer' }).map(decodeName) : names;
 }
 
 /**
@@ -67,6 +87,11 @@ export function walkPartSync(part: PartName, root: string, onEntry?: (n: number)
   }
   if (!rootEntry) throw new FsError(root, 'install dir does not exist', 'ENOENT');
   if (rootEntry.type !== 'dir') throw new FsError(root, 'install dir is not a directory', 'ENOTDIR');
+  // Joined by hand: path.join normalises every path again, which costs more than the lstat's own work.
+  const base = root.endsWith('/') ? root : `${root}/`;
+  // Escaped (undecodable) names go back to the kernel as bytes; the test per path is skipped until one is seen.
+  let escaped = needsBytes(root);
+  const fsPath = (abs: string): string | Buffer => (escaped ? toFsPath(abs) : abs);
 
   // Breadth-first over directories, a level at a time, names sorted: parents before children.
   let level: string[] = [''];
@@ -76,8 +101,7 @@ export function walkPartSync(part: PartName, root: string, onEntry?: (n: number)
     for (const dir of level) {
       let children: string[];
       try {
-        // Names as bytes, decoded losslessly: a lossy decode would merge or lose undecodable names.
-        children = readdirSync(toFsPath(dir === '' ? root : join(root, dir)), { encoding: 'buffer' }).map(decodeName);
+        children = listNames(fsPath(dir === '' ? root : base + dir));
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
         if (code === 'ENOENT' || code === 'ENOTDIR') {
@@ -87,13 +111,16 @@ export function walkPartSync(part: PartName, root: string, onEntry?: (n: number)
         }
         continue;
       }
+      if (!escaped && children.some(needsBytes)) escaped = true;
       for (const c of children) names.push(dir === '' ? c : `${dir}/${c}`);
     }
     names.sort();
     for (const rel of names) {
       let e: Entry | undefined;
       try {
-        e = lstatEntrySync(join(root, rel));
+        const abs = base + rel;
+        const st = lstatSync(fsPath(abs), { bigint: true, throwIfNoEntry: false });
+        e = st ? toEntry(st as BigStats, () => decodeName(readlinkSync(fsPath(abs), { encoding: 'buffer' }))) : undefined;
       } catch (err) {
         warnings.push({ code: 'unreadable', part, path: relPath(rel), message: `cannot stat (${(err as NodeJS.ErrnoException).code ?? 'error'})` });
         continue;
