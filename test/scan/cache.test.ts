@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Entry } from '../../src/model.js';
 import { DigestCache, RACY_MARGIN_NS, defaultCacheDir } from '../../src/scan/cache.js';
 import { projectFromPartArgs } from '../../src/scan/project.js';
-import { hashKey, scan } from '../../src/scan/scan.js';
+import { hashKey, scan, type ScanOptions } from '../../src/scan/scan.js';
 import { lstatEntrySync } from '../../src/scan/walk.js';
 import { xxh64Bytes } from '../../src/util/hash.js';
 
@@ -55,6 +55,32 @@ describe('digest cache', () => {
     expect(second.r.stats.hashedBytes).toBe(0);
     expect([...second.r.hashes].sort()).toEqual([...first.r.hashes].sort());
     expect(second.r.collisions).toEqual(first.r.collisions);
+  });
+
+  it('worker threads consult the cache for the parts they walk, with the same answers as this thread', async () => {
+    const dir = join(root, `w${n++}`);
+    const names = ['a', 'b', 'c', 'd'];
+    for (const p of names) {
+      mkdirSync(join(dir, p, 'lib'), { recursive: true });
+      for (let i = 0; i < 30; i++) writeFileSync(join(dir, p, 'lib', `f${i}`), p === 'd' && i === 3 ? 'FILE 3' : `file ${i}`);
+    }
+    const project = projectFromPartArgs(names.map((p) => `${p}=${join(dir, p)}`), dir);
+    const cacheDir = join(dir, 'cache');
+    const go = async (threads: Partial<ScanOptions>) => {
+      const cache = await DigestCache.open(cacheDir, LATER);
+      const r = await scan(project, { cache, ...threads });
+      return { r, stats: cache.stats };
+    };
+    const first = await go({ parallelEntries: 1, partThreads: 2 });
+    const inline = await go({ parallelEntries: Number.POSITIVE_INFINITY });
+    const threaded = await go({ parallelEntries: 1, partThreads: 2 });
+    expect(first.stats).toMatchObject({ hits: 0, misses: 120, stored: 120 });
+    for (const run of [inline, threaded]) {
+      expect(run.stats).toMatchObject({ hits: 120, misses: 0, stored: 0, damaged: 0 });
+      expect([...run.r.hashes].sort()).toEqual([...first.r.hashes].sort());
+      expect(run.r.collisions).toEqual(first.r.collisions);
+    }
+    expect(first.r.collisions.map((c) => c.path)).toEqual(['lib/f3']);
   });
 
   it('keys names by their bytes: undecodable names that a lossy decode would merge keep their own digests', async () => {
