@@ -8,7 +8,6 @@ import type { Expect, FileOp } from '../apply/ops.js';
 import { UsageError } from '../errors.js';
 import { relPath, type Finding, type PartName, type Project, type RelPath } from '../model.js';
 import type { Analysis } from '../run.js';
-import { hashKey } from '../scan/scan.js';
 import {
   canonicalPyc,
   checkRuntimePrefix,
@@ -80,7 +79,7 @@ class Planner {
     const e = this.a.source.entry(part, path);
     if (e === undefined) return { type: 'absent' };
     if (e.type === 'symlink') return { type: 'symlink', target: e.linkTarget ?? '' };
-    const digest = this.a.scan.hashes.get(hashKey(part, path)) ?? (await this.a.source.digest(part, path));
+    const digest = await this.a.source.digest(part, path);
     return { type: 'file', size: e.size, digest, mode: e.mode };
   }
 

@@ -11,7 +11,7 @@ import type { FileSource } from '../classify/types.js';
 import type { Digest, Entry, PartName, Project } from '../model.js';
 import { xxh64Bytes } from '../util/hash.js';
 import { toFsPath } from '../util/fsname.js';
-import { hashKey, type PartScan, type ScanResult } from './scan.js';
+import type { PartScan, ScanResult } from './scan.js';
 
 /** Rules never need more than this of one file; larger reads are refused rather than exhausting memory. */
 export const MAX_CLASSIFY_READ = 64 * 1024 * 1024;
@@ -137,10 +137,11 @@ export class DiskFileSource implements FileSource {
   }
 
   async digest(part: PartName, path: string): Promise<Digest> {
-    const known = this.result.hashes.get(hashKey(part, path));
+    const p = this.part(part);
+    const known = p.digests.get(path);
     if (known) return known;
     const d = await xxh64Bytes(await this.read(part, path));
-    this.result.hashes.set(hashKey(part, path), d);
+    p.digests.set(path, d);
     return d;
   }
 }

@@ -41,6 +41,8 @@ export interface PartScan {
   staged: Set<string>;
   /** `stage: []` makes craft-parts skip the part in its check (a quirk); we follow it and warn. */
   skippedByCheck: boolean;
+  /** xxh64 of every regular file hashed (or found in the cache), by path; classification adds more. */
+  digests: Map<string, Digest>;
 }
 
 export interface ScanResult {
@@ -49,14 +51,11 @@ export interface ScanResult {
   collisions: Collision[];
   modeWarnings: ModeWarning[];
   warnings: ScanWarning[];
-  /** xxh64 of every hashed regular file, keyed by `hashKey(part, path)`. */
-  hashes: Map<string, Digest>;
   stats: { entries: number; sharedPaths: number; hashedFiles: number; hashedBytes: number };
   /** Present when a digest cache was used. */
   cache?: CacheStats;
 }
 
-export const hashKey = (part: PartName, path: string): string => `${part}\0${path}`;
 
 export interface ScanOptions {
   progress?: ProgressSink;
@@ -91,7 +90,7 @@ export async function scan(project: Project, opts: ScanOptions = {}): Promise<Sc
 
   // Hash, once each, every regular file that has an equal-sized regular twin at the same path. A path
   // lives in one part's listing once, so no file is queued twice.
-  const hashes = new Map<string, Digest>();
+  let hashedCount = 0;
   let hashedBytes = 0;
   const tasks: (HashTask & { part: PartScan })[] = [];
   let toHash = 0;
@@ -127,7 +126,8 @@ export async function scan(project: Project, opts: ScanOptions = {}): Promise<Sc
         const hit = cached?.hits.get(path);
         if (hit !== undefined) {
           opts.cache?.used(part.spec.installDir, cached!.info, path, entry, hit);
-          hashes.set(hashKey(part.spec.name, path), hit);
+          part.digests.set(path, hit);
+          hashedCount++;
         } else {
           if (cached) opts.cache?.missed(part.spec.installDir, cached.info);
           tasks.push({ part, dir: part.spec.installDir, rel: path, entry });
@@ -135,7 +135,7 @@ export async function scan(project: Project, opts: ScanOptions = {}): Promise<Sc
       }
     }
   }
-  const cachedCount = hashes.size;
+  const cachedCount = hashedCount;
   progress({ phase: 'comparing', done: cachedCount, total: toHash, bytes: 0 });
   const pooled = await hashFiles(tasks, {
     ...(opts.hashThreads !== undefined ? { threads: opts.hashThreads } : {}),
@@ -146,7 +146,6 @@ export async function scan(project: Project, opts: ScanOptions = {}): Promise<Sc
     const batch = pooled.batches[b] as HashTask[];
     for (let i = 0; i < batch.length; i++, t++) {
       const { part, rel: path, entry } = tasks[t] as (typeof tasks)[number];
-      const key = hashKey(part.spec.name, path);
       const status = r.status[i];
       if (status === HashStatus.Unreadable) {
         warnings.push({ code: 'unreadable', part: part.spec.name, path: relPath(path), message: `cannot read (${r.codes[i] ?? 'error'})` });
@@ -154,7 +153,8 @@ export async function scan(project: Project, opts: ScanOptions = {}): Promise<Sc
       }
       const size = r.sizes[i] as number;
       const d = digest(`xxh64:${(r.digests[i] as bigint).toString(16).padStart(16, '0')}`);
-      hashes.set(key, d);
+      part.digests.set(path, d);
+      hashedCount++;
       hashedBytes += size;
       if (status === HashStatus.Changed) {
         warnings.push({
@@ -177,7 +177,7 @@ export async function scan(project: Project, opts: ScanOptions = {}): Promise<Sc
     // The common case decided without the pair loop: with no `permissions:` in play, identical regular
     // files (or one inode) never collide in any pair, and neither do directories.
     if (list.every((i) => noPermissions[i])) {
-      const same = sameFiles(parts, list, path, hashes);
+      const same = sameFiles(parts, list, path);
       if (same) {
         if (same.modes) modeWarnings.push({ path: relPath(path), modes: same.modes });
         continue;
@@ -191,7 +191,7 @@ export async function scan(project: Project, opts: ScanOptions = {}): Promise<Sc
       for (let i = 0; i < j; i++) {
         const a = parts[list[i] as number] as PartScan;
         const b = parts[list[j] as number] as PartScan;
-        const r = pairCollides(a, b, path, hashes, warnings);
+        const r = pairCollides(a, b, path, warnings);
         const kind = r instanceof Promise ? await r : r;
         if (kind) {
           pairs.push({ parts: [a.spec.name, b.spec.name], kind });
@@ -229,8 +229,7 @@ export async function scan(project: Project, opts: ScanOptions = {}): Promise<Sc
     collisions,
     modeWarnings,
     warnings,
-    hashes,
-    stats: { entries: total, sharedPaths: shared.length, hashedFiles: hashes.size, hashedBytes },
+    stats: { entries: total, sharedPaths: shared.length, hashedFiles: hashedCount, hashedBytes },
     ...(cacheStats ? { cache: cacheStats } : {}),
   };
 }
@@ -310,7 +309,7 @@ async function scanParts(project: Project, opts: ScanOptions, progress: Progress
   return project.parts.map((spec, i) => {
     if (!built[i]) {
       warnings.push({ code: 'part-not-built', part: spec.name, message: `part ${spec.name} is declared but not built: ${spec.installDir} does not exist` });
-      return { part: { spec, built: false, entries: new Map(), staged: new Set(), skippedByCheck: false }, cached: undefined };
+      return { part: { spec, built: false, entries: new Map(), staged: new Set(), skippedByCheck: false, digests: new Map() }, cached: undefined };
     }
     const o = outcomes[i];
     if (o === undefined) throw new Error(`part ${spec.name} was not scanned`);
@@ -324,7 +323,7 @@ async function scanParts(project: Project, opts: ScanOptions, progress: Progress
         message: `part ${spec.name} has "stage: []": craft-parts skips it in its collision check, yet stages all its files`,
       });
     }
-    return { part: { spec, built: true, entries: o.entries, staged: new Set(o.staged), skippedByCheck }, cached: o.cached };
+    return { part: { spec, built: true, entries: o.entries, staged: new Set(o.staged), skippedByCheck, digests: new Map() }, cached: o.cached };
   });
 }
 
@@ -344,16 +343,16 @@ function uniformFiles(parts: readonly PartScan[], list: readonly number[], path:
  * one digest), no pair collides on contents; returns the modes when they differ (a mode warning), else
  * `{}`. Undefined when any of that does not hold: the pair loop decides.
  */
-function sameFiles(parts: readonly PartScan[], list: readonly number[], path: string, hashes: Map<string, Digest>): { modes?: ModeWarning['modes'] } | undefined {
+function sameFiles(parts: readonly PartScan[], list: readonly number[], path: string): { modes?: ModeWarning['modes'] } | undefined {
   if (isPcName(path)) return undefined;
   const entries = uniformFiles(parts, list, path);
   if (!entries) return undefined;
   const first = entries[0] as Entry;
   if (!entries.every((e) => e.dev === first.dev && e.ino === first.ino)) {
-    const d0 = hashes.get(hashKey((parts[list[0] as number] as PartScan).spec.name, path));
+    const d0 = (parts[list[0] as number] as PartScan).digests.get(path);
     if (d0 === undefined) return undefined;
     for (let k = 1; k < list.length; k++) {
-      if (hashes.get(hashKey((parts[list[k] as number] as PartScan).spec.name, path)) !== d0) return undefined;
+      if ((parts[list[k] as number] as PartScan).digests.get(path) !== d0) return undefined;
     }
   }
   if (entries.every((e) => e.mode === first.mode)) return {};
@@ -377,7 +376,6 @@ function pairCollides(
   a: PartScan,
   b: PartScan,
   path: string,
-  hashes: Map<string, Digest>,
   warnings: ScanWarning[],
 ): CollisionKind | undefined | Promise<CollisionKind | undefined> {
   const ea = a.entries.get(path);
@@ -396,8 +394,8 @@ function pairCollides(
     if (ea.size !== eb.size) {
       kind = 'contents';
     } else if (!(ea.dev === eb.dev && ea.ino === eb.ino)) {
-      const ha = hashes.get(hashKey(a.spec.name, path));
-      const hb = hashes.get(hashKey(b.spec.name, path));
+      const ha = a.digests.get(path);
+      const hb = b.digests.get(path);
       if (ha === undefined || hb === undefined) {
         // Unreadable: craft-parts would fail; we cannot prove equality, so it collides.
         warnings.push({ code: 'unreadable', path: relPath(path), message: `could not compare ${path} in ${a.spec.name} and ${b.spec.name}` });

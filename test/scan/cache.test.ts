@@ -6,7 +6,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Entry } from '../../src/model.js';
 import { DigestCache, RACY_MARGIN_NS, defaultCacheDir } from '../../src/scan/cache.js';
 import { projectFromPartArgs } from '../../src/scan/project.js';
-import { hashKey, scan, type ScanOptions } from '../../src/scan/scan.js';
+import { scan, type ScanOptions, type ScanResult } from '../../src/scan/scan.js';
+
+/** Every digest of a scan as `part\0path=digest`, sorted. */
+const digestsOf = (r: ScanResult): string[] => r.parts.flatMap((p) => [...p.digests].map(([k, d]) => `${p.spec.name}\0${k}=${d}`)).sort();
 import { lstatEntrySync } from '../../src/scan/walk.js';
 import { xxh64Bytes } from '../../src/util/hash.js';
 
@@ -53,7 +56,7 @@ describe('digest cache', () => {
     expect(second.stats).toMatchObject({ hits: 6, misses: 0, stored: 0 });
     expect(files()).toEqual(before);
     expect(second.r.stats.hashedBytes).toBe(0);
-    expect([...second.r.hashes].sort()).toEqual([...first.r.hashes].sort());
+    expect(digestsOf(second.r)).toEqual(digestsOf(first.r));
     expect(second.r.collisions).toEqual(first.r.collisions);
   });
 
@@ -77,7 +80,7 @@ describe('digest cache', () => {
     expect(first.stats).toMatchObject({ hits: 0, misses: 120, stored: 120 });
     for (const run of [inline, threaded]) {
       expect(run.stats).toMatchObject({ hits: 120, misses: 0, stored: 0, damaged: 0 });
-      expect([...run.r.hashes].sort()).toEqual([...first.r.hashes].sort());
+      expect(digestsOf(run.r)).toEqual(digestsOf(first.r));
       expect(run.r.collisions).toEqual(first.r.collisions);
     }
     expect(first.r.collisions.map((c) => c.path)).toEqual(['lib/f3']);
@@ -95,8 +98,8 @@ describe('digest cache', () => {
     const second = await run(t);
     expect(first.stats).toMatchObject({ misses: 4, stored: 4 });
     expect(second.stats).toMatchObject({ hits: 4, misses: 0 });
-    expect([...second.r.hashes].sort()).toEqual([...first.r.hashes].sort());
-    expect(new Set(second.r.hashes.values()).size).toBe(2);
+    expect(digestsOf(second.r)).toEqual(digestsOf(first.r));
+    expect(new Set(second.r.parts.flatMap((p) => [...p.digests.values()])).size).toBe(2);
   });
 
   it('files changed just before the scan are not stored (racy entries), so they are read again', async () => {
@@ -121,7 +124,7 @@ describe('digest cache', () => {
     expect(after.ctimeNs).not.toBe(pinned.ctimeNs);
     const { r, stats } = await run(t);
     expect(stats).toMatchObject({ hits: 1, misses: 1 });
-    expect(r.hashes.get(hashKey(r.parts[1]!.spec.name, 'x.txt'))).toBe(await xxh64Bytes(Buffer.from('BBBB')));
+    expect(r.parts[1]!.digests.get('x.txt')).toBe(await xxh64Bytes(Buffer.from('BBBB')));
     expect(r.collisions.map((c) => [c.path, c.pairs[0]?.kind])).toEqual([['x.txt', 'contents']]);
   });
 

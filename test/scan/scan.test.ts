@@ -39,7 +39,7 @@ function project(): Project {
 
 const summary = (r: Awaited<ReturnType<typeof scan>>) => ({
   collisions: r.collisions,
-  hashes: [...r.hashes].sort(),
+  digests: r.parts.flatMap((p) => [...p.digests].map(([k, d]) => `${p.spec.name}\0${k}=${d}`)).sort(),
   modeWarnings: r.modeWarnings,
   warnings: r.warnings,
   staged: r.parts.map((p) => [...p.staged].sort()),
@@ -59,8 +59,8 @@ describe('scan on worker threads', () => {
       ['lib/pkg/size.py', 'a+b+c'],
       ['link', 'a+b+c'],
     ]);
-    expect(inline.hashes.has(`a\0lib/pkg/hl.py`)).toBe(false);
-    expect(inline.hashes.has(`a\0lib/pkg/m0.py`)).toBe(true);
+    expect(inline.parts[0]?.digests.has('lib/pkg/hl.py')).toBe(false);
+    expect(inline.parts[0]?.digests.has('lib/pkg/m0.py')).toBe(true);
     expect(inline.collisions.find((c) => c.path === 'big.bin')?.pairs.map((x) => x.parts.join('+'))).toEqual(['a+c', 'b+c']);
   });
 
@@ -159,7 +159,7 @@ describe('shared paths decided without the pair loop', () => {
     const r = await scan(p);
     // `.pc` at the top is hidden (not staged by the default `*`); lib/.pc is staged and differs in c.
     expect(r.collisions.map((c) => [c.path, c.pairs.map((x) => x.parts.join('+'))])).toEqual([['lib/.pc', ['a+c', 'b+c']]]);
-    expect(r.hashes.has('a\0lib/.pc')).toBe(true);
+    expect(r.parts[0]?.digests.has('lib/.pc')).toBe(true);
     expect(r.warnings).toEqual([]);
   });
 });
