@@ -43,9 +43,6 @@ export function defaultCacheDir(env: Readonly<Record<string, string | undefined>
   return xdg && xdg.startsWith('/') ? join(xdg, 'stagefix') : join(home, '.cache', 'stagefix');
 }
 
-/** One record as stored: a view into a loaded file, or a new one. */
-type Record48 = Buffer;
-
 /** Where the cache file for `installDir` lives, keyed by its canonical path. */
 export function cacheFileFor(dir: string, installDir: string, checksum: (b: Uint8Array) => bigint): { canonical: string; file: string } {
   let canonical = installDir;
@@ -90,16 +87,13 @@ export class CacheSnapshot {
   }
 
   /** The digest of `rel` when `e` is exactly the cached status (and not racy), with its record. */
-  lookup(rel: string, e: Entry): { digest: Digest; record: Record48 } | undefined {
+  lookup(rel: string, e: Entry): Digest | undefined {
     const at = this.at.get(rel);
     if (at === undefined) return undefined;
     putStatus(this.scratch, e, 0);
     // Equal status bytes, and (defensively) not an entry the racy rule should have kept out.
     if (this.buf.compare(this.scratch, 0, STATUS_BYTES, at, at + STATUS_BYTES) !== 0 || isRacy(this.startNs, e.mtimeNs, e.ctimeNs)) return undefined;
-    return {
-      digest: digest(`xxh64:${this.buf.toString('hex', at + STATUS_BYTES, at + RECORD_BYTES)}`),
-      record: this.buf.subarray(at, at + RECORD_BYTES),
-    };
+    return digest(`xxh64:${this.buf.toString('hex', at + STATUS_BYTES, at + RECORD_BYTES)}`);
   }
 }
 
@@ -114,10 +108,10 @@ interface PartCache {
   /** Entries in the file as loaded (by this thread or the one that walked the part). */
   loadedSize: number;
   snapshot?: CacheSnapshot;
-  /** What the next cache file holds: entries used or hashed in this run. */
-  next: Map<string, Record48 | { e: Entry; d: Digest }>;
-  /** Whether the next file differs from the loaded one by a new entry (fewer entries is checked at save). */
-  dirty: boolean;
+  /** What the next cache file holds: entries used again (each path once: a scan looks a file up once)… */
+  used: { rel: string[]; e: Entry[]; d: Digest[] };
+  /** …and entries hashed in this run. */
+  fresh: Map<string, { e: Entry; d: Digest }>;
 }
 
 export interface CacheStats {
@@ -178,12 +172,12 @@ export class DigestCache {
     if (p) return p;
     const { canonical, file } = cacheFileFor(this.dir, installDir, this.checksum);
     if (info) {
-      p = { canonical, file, loadedSize: info.size, next: new Map(), dirty: false };
+      p = { canonical, file, loadedSize: info.size, used: { rel: [], e: [], d: [] }, fresh: new Map() };
       if (info.damaged) this.stats.damaged++;
     } else {
       const snapshot = CacheSnapshot.load(this.dir, installDir, this.startNs, this.checksum);
       if (snapshot.damaged) this.stats.damaged++;
-      p = { canonical, file, loadedSize: snapshot.size, snapshot, next: new Map(), dirty: false };
+      p = { canonical, file, loadedSize: snapshot.size, snapshot, used: { rel: [], e: [], d: [] }, fresh: new Map() };
     }
     this.parts.set(installDir, p);
     return p;
@@ -193,10 +187,12 @@ export class DigestCache {
   lookup(installDir: string, rel: string, e: Entry): Digest | undefined {
     const p = this.part(installDir);
     const hit = p.snapshot?.lookup(rel, e);
-    if (hit) {
+    if (hit !== undefined) {
       this.stats.hits++;
-      p.next.set(rel, hit.record);
-      return hit.digest;
+      p.used.rel.push(rel);
+      p.used.e.push(e);
+      p.used.d.push(hit);
+      return hit;
     }
     this.stats.misses++;
     return undefined;
@@ -209,7 +205,9 @@ export class DigestCache {
   used(installDir: string, info: SnapshotInfo, rel: string, e: Entry, d: Digest): void {
     const p = this.part(installDir, info);
     this.stats.hits++;
-    p.next.set(rel, { e, d });
+    p.used.rel.push(rel);
+    p.used.e.push(e);
+    p.used.d.push(d);
   }
 
   /** A file the scan must hash: counted as a miss. */
@@ -222,8 +220,7 @@ export class DigestCache {
   record(installDir: string, rel: string, e: Entry, d: Digest): void {
     if (!d.startsWith('xxh64:') || isRacy(this.startNs, e.mtimeNs, e.ctimeNs)) return;
     const p = this.part(installDir);
-    p.next.set(rel, { e, d });
-    p.dirty = true;
+    p.fresh.set(rel, { e, d });
   }
 
   /**
@@ -233,10 +230,14 @@ export class DigestCache {
   save(): CacheStats {
     try {
       for (const p of this.parts.values()) {
-        if (p.next.size === 0 && p.loadedSize === 0) continue;
-        if (!p.dirty && p.next.size === p.loadedSize) continue;
+        const count = p.used.rel.length + p.fresh.size;
+        if (count === 0 && p.loadedSize === 0) continue;
+        if (p.fresh.size === 0 && p.used.rel.length === p.loadedSize) continue;
         mkdirSync(join(this.dir, 'digests'), { recursive: true, mode: 0o700 });
-        const bytes = encode(p.canonical, this.startNs, p.next, this.checksum);
+        const next = new Map<string, { e: Entry; d: Digest }>();
+        p.used.rel.forEach((rel, i) => next.set(rel, { e: p.used.e[i] as Entry, d: p.used.d[i] as Digest }));
+        for (const [rel, r] of p.fresh) next.set(rel, r);
+        const bytes = encode(p.canonical, this.startNs, next, this.checksum);
         const tmp = `${p.file}.${randomBytes(8).toString('hex')}.tmp`;
         try {
           writeFileSync(tmp, bytes, { mode: 0o600 });
@@ -249,7 +250,7 @@ export class DigestCache {
           }
           throw e;
         }
-        this.stats.stored += p.next.size;
+        this.stats.stored += next.size;
       }
     } catch (e) {
       this.stats.saveError = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
@@ -263,7 +264,7 @@ export class DigestCache {
  * u32 length + relative path, then dev, ino, size, mtimeNs, ctimeNs (64-bit little-endian each) and the
  * xxh64 (big-endian); last, the xxh64 of everything before it.
  */
-export function encode(installDir: string, startNs: bigint, entries: Map<string, Record48 | { e: Entry; d: Digest }>, checksum: (b: Uint8Array) => bigint): Buffer {
+export function encode(installDir: string, startNs: bigint, entries: Map<string, { e: Entry; d: Digest }>, checksum: (b: Uint8Array) => bigint): Buffer {
   const dirBytes = Buffer.from(installDir);
   // Names as the bytes on disk: a lossy UTF-8 encoding would merge undecodable names.
   const names = [...entries.keys()].map((k) => (needsBytes(k) ? encodeName(k) : Buffer.from(k)));
@@ -279,12 +280,9 @@ export function encode(installDir: string, startNs: bigint, entries: Map<string,
     const n = names[i++] as Buffer;
     o = buf.writeUInt32LE(n.length, o);
     o += n.copy(buf, o);
-    if (Buffer.isBuffer(r)) o += r.copy(buf, o, 0, RECORD_BYTES);
-    else {
-      putStatus(buf, r.e, o);
-      buf.write(r.d.slice(6), o + STATUS_BYTES, 'hex');
-      o += RECORD_BYTES;
-    }
+    putStatus(buf, r.e, o);
+    buf.write(r.d.slice(6), o + STATUS_BYTES, 'hex');
+    o += RECORD_BYTES;
   }
   buf.writeBigUInt64LE(checksum(buf.subarray(0, o)), o);
   return buf;

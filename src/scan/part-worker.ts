@@ -90,7 +90,7 @@ export function scanPart(job: Omit<PartJob, 'id'>, onEntry?: (n: number) => void
       for (const [rel, e] of w.entries) {
         if (e.type !== 'file') continue;
         const hit = snap.lookup(rel, e);
-        if (hit) hits.set(rel, hit.digest);
+        if (hit !== undefined) hits.set(rel, hit);
       }
     }
     out.cached = { hits, info: { size: snap.size, damaged: snap.damaged } };

@@ -86,7 +86,11 @@ export async function scan(project: Project, opts: ScanOptions = {}): Promise<Sc
       else owners.set(path, [i]);
     }
   });
-  const shared = [...owners].filter(([, list]) => list.length > 1);
+  // Each shared path with its parts' entries, fetched once (undefined: staged but not on disk).
+  const shared: SharedPath[] = [];
+  for (const [path, list] of owners) {
+    if (list.length > 1) shared.push({ path, list, entries: list.map((i) => (parts[i] as PartScan).entries.get(path)) });
+  }
 
   // Hash, once each, every regular file that has an equal-sized regular twin at the same path. A path
   // lives in one part's listing once, so no file is queued twice.
@@ -94,34 +98,28 @@ export async function scan(project: Project, opts: ScanOptions = {}): Promise<Sc
   let hashedBytes = 0;
   const tasks: (HashTask & { part: PartScan })[] = [];
   let toHash = 0;
-  for (const [path, list] of shared) {
+  for (const { path, list, entries } of shared) {
     if (isPcName(path)) continue;
     let groups: Iterable<number[]>;
-    const u = uniformFiles(parts, list, path);
-    if (u) groups = [list];
+    if (uniformFiles(entries)) groups = [list.map((_, k) => k)];
     else {
       const bySize = new Map<number, number[]>();
-      for (const i of list) {
-        const e = (parts[i] as PartScan).entries.get(path);
-        if (e?.type !== 'file') continue;
+      entries.forEach((e, k) => {
+        if (e?.type !== 'file') return;
         const group = bySize.get(e.size);
-        if (group) group.push(i);
-        else bySize.set(e.size, [i]);
-      }
+        if (group) group.push(k);
+        else bySize.set(e.size, [k]);
+      });
       groups = bySize.values();
     }
     for (const group of groups) {
       if (group.length < 2) continue;
       // Hard links to one inode are equal without reading: skip when every member shares it.
-      const first = (parts[group[0] as number] as PartScan).entries.get(path) as Entry;
-      const allSame = group.every((i) => {
-        const e = (parts[i] as PartScan).entries.get(path) as Entry;
-        return e.dev === first.dev && e.ino === first.ino;
-      });
-      if (allSame) continue;
-      for (const i of group) {
-        const { part, cached } = scanned[i] as Scanned;
-        const entry = part.entries.get(path) as Entry;
+      const first = entries[group[0] as number] as Entry;
+      if (group.every((k) => (entries[k] as Entry).dev === first.dev && (entries[k] as Entry).ino === first.ino)) continue;
+      for (const k of group) {
+        const { part, cached } = scanned[list[k] as number] as Scanned;
+        const entry = entries[k] as Entry;
         toHash++;
         const hit = cached?.hits.get(path);
         if (hit !== undefined) {
@@ -173,16 +171,16 @@ export async function scan(project: Project, opts: ScanOptions = {}): Promise<Sc
   const collisions: Collision[] = [];
   const modeWarnings: ModeWarning[] = [];
   const noPermissions = parts.map((p) => p.spec.permissions.length === 0);
-  for (const [path, list] of shared) {
+  for (const { path, list, entries } of shared) {
     // The common case decided without the pair loop: with no `permissions:` in play, identical regular
     // files (or one inode) never collide in any pair, and neither do directories.
     if (list.every((i) => noPermissions[i])) {
-      const same = sameFiles(parts, list, path);
+      const same = sameFiles(parts, list, path, entries);
       if (same) {
         if (same.modes) modeWarnings.push({ path: relPath(path), modes: same.modes });
         continue;
       }
-      if (allDirs(parts, list, path)) continue;
+      if (entries.every((e) => e?.type === 'dir')) continue;
     }
     const pairs: PairCollision[] = [];
     const inPair = new Set<number>();
@@ -327,15 +325,18 @@ async function scanParts(project: Project, opts: ScanOptions, progress: Progress
   });
 }
 
-/** The entries at `path` of the parts in `list` when all are regular files of one size, else undefined. */
-function uniformFiles(parts: readonly PartScan[], list: readonly number[], path: string): Entry[] | undefined {
-  const out: Entry[] = [];
-  for (const i of list) {
-    const e = (parts[i] as PartScan).entries.get(path);
-    if (e?.type !== 'file' || (out.length > 0 && e.size !== (out[0] as Entry).size)) return undefined;
-    out.push(e);
-  }
-  return out;
+interface SharedPath {
+  path: string;
+  /** Indices into the scan's parts, in craft-parts order. */
+  list: number[];
+  /** Each part's entry at `path`, aligned with `list`. */
+  entries: (Entry | undefined)[];
+}
+
+/** True when every entry is a regular file and all have one size. */
+function uniformFiles(entries: readonly (Entry | undefined)[]): entries is Entry[] {
+  const size = entries[0]?.size;
+  return entries.every((e) => e?.type === 'file' && e.size === size);
 }
 
 /**
@@ -343,10 +344,8 @@ function uniformFiles(parts: readonly PartScan[], list: readonly number[], path:
  * one digest), no pair collides on contents; returns the modes when they differ (a mode warning), else
  * `{}`. Undefined when any of that does not hold: the pair loop decides.
  */
-function sameFiles(parts: readonly PartScan[], list: readonly number[], path: string): { modes?: ModeWarning['modes'] } | undefined {
-  if (isPcName(path)) return undefined;
-  const entries = uniformFiles(parts, list, path);
-  if (!entries) return undefined;
+function sameFiles(parts: readonly PartScan[], list: readonly number[], path: string, entries: readonly (Entry | undefined)[]): { modes?: ModeWarning['modes'] } | undefined {
+  if (isPcName(path) || !uniformFiles(entries)) return undefined;
   const first = entries[0] as Entry;
   if (!entries.every((e) => e.dev === first.dev && e.ino === first.ino)) {
     const d0 = (parts[list[0] as number] as PartScan).digests.get(path);
@@ -358,10 +357,6 @@ function sameFiles(parts: readonly PartScan[], list: readonly number[], path: st
   if (entries.every((e) => e.mode === first.mode)) return {};
   // As the pair loop lists them: each part once, in craft-parts order.
   return { modes: list.map((i, k) => ({ part: (parts[i] as PartScan).spec.name, mode: (entries[k] as Entry).mode })) };
-}
-
-function allDirs(parts: readonly PartScan[], list: readonly number[], path: string): boolean {
-  return list.every((i) => (parts[i] as PartScan).entries.get(path)?.type === 'dir');
 }
 
 /** craft-parts reads `.pc` files as text; undecodable bytes fall back to latin-1 so every byte still counts. */
