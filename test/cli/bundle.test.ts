@@ -1,0 +1,71 @@
+/**
+ * The launcher runs the bundled CLI (`npm run build` writes dist/bundle/): it must answer exactly as the
+ * module tree does, and its worker threads must start from the bundle directory (otherwise the scan
+ * would silently fall back to one thread).
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { afterAll, describe, expect, it } from 'vitest';
+import { PART_WORKER_MARK, type PartClaims, type PartReply } from '../../src/scan/part-worker.js';
+import { runCli } from '../helpers/cli.js';
+import { EXAMPLE } from '../helpers/tree.js';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const BUNDLE = join(ROOT, 'dist', 'bundle');
+const tmp = mkdtempSync(join(tmpdir(), 'stagefix-bundle-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** The JSON report without the one field that differs between two runs. */
+const stable = (json: string): unknown => {
+  const r = JSON.parse(json) as { stats: Record<string, unknown> };
+  delete r.stats['durationMs'];
+  return r;
+};
+
+describe('bundled CLI', () => {
+  it('is built by npm run build', () => {
+    for (const f of ['stagefix.js', 'part-worker.js', 'hash-worker.js']) expect(existsSync(join(BUNDLE, f)), `${f}: run npm run build`).toBe(true);
+  });
+
+  it('bin/stagefix.js gives the in-process answer on the example (json and text)', async () => {
+    const env = { ...process.env, NO_COLOR: '1', CI: 'true' };
+    for (const format of ['json', 'text']) {
+      const args = ['report', '--no-cache', '--format', format, EXAMPLE];
+      const spawned = execFileSync(process.execPath, [join(ROOT, 'bin', 'stagefix.js'), ...args], { encoding: 'utf8', env });
+      const inProcess = await runCli(args, ROOT, { NO_COLOR: '1', CI: 'true' });
+      expect(inProcess.code).toBe(0);
+      if (format === 'json') expect(stable(spawned)).toEqual(stable(inProcess.out));
+      else expect(spawned.replace(/in \d+ ms/g, 'in N ms')).toBe(inProcess.out.replace(/in \d+ ms/g, 'in N ms'));
+    }
+  });
+
+  it('the bundled part worker claims and scans parts', async () => {
+    const dirs = ['a', 'b'].map((n) => {
+      const d = join(tmp, n);
+      mkdirSync(join(d, 'lib'), { recursive: true });
+      writeFileSync(join(d, 'lib', 'x.py'), `part ${n}\n`);
+      return d;
+    });
+    const claims: PartClaims = {
+      jobs: dirs.map((d, i) => ({ name: `p${i}` as PartClaims['jobs'][number]['name'], installDir: d, stage: undefined })),
+      order: [0, 1],
+      counter: new Int32Array(new SharedArrayBuffer(4)),
+    };
+    const w = new Worker(join(BUNDLE, 'part-worker.js'), { workerData: { mark: PART_WORKER_MARK } });
+    try {
+      const replies = await new Promise<PartReply[]>((resolve, reject) => {
+        const got: PartReply[] = [];
+        w.on('message', (m: PartReply | { done: true }) => ('done' in m ? resolve(got) : got.push(m)));
+        w.on('error', reject);
+        w.postMessage(claims);
+      });
+      expect(replies.map((r) => r.id).sort()).toEqual([0, 1]);
+      for (const r of replies) expect('ok' in r && [...r.ok.entries.keys()]).toEqual(['lib', 'lib/x.py']);
+    } finally {
+      await w.terminate();
+    }
+  });
+});
