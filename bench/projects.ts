@@ -2,7 +2,7 @@
  * The benchmark projects (issue 6), built once with the craft-parts python plugin recipe
  * (`scripts/build-part.sh`) from the local offline index, and cached under `bench/.work/`.
  *
- * (a) `mixed`: thirteen parts with overlapping and different packages (numpy in several versions, the
+ * (a) `mixed`: fourteen parts with overlapping and different packages (numpy in several versions, the
  *     scientific stack, web frameworks), like a real ML/desktop snap.
  * (b) `copies`: one large part and five `cp -a` copies of it: every shared path is byte-identical, so
  *     every shared regular file must be read (the worst case for a content check without conflicts).
@@ -42,6 +42,7 @@ export const MIXED: PartRecipe[] = [
   { name: 'jax', packages: ['jax', 'jaxlib==0.10.2'] },
   { name: 'scipy-old', packages: ['scipy==1.13.1', 'numpy==2.0.2'] },
   { name: 'ml-new', packages: ['scikit-learn==1.9.1', 'pandas==3.0.6'] },
+  { name: 'tools', packages: ['networkx==3.6.1', 'sqlalchemy==2.1.1', 'babel==2.18.0', 'pygments==2.21.0'] },
 ];
 
 /** One large part; six identical copies of it are about 126k entries. */

@@ -3,22 +3,24 @@
  *
  *   npx tsx bench/run.ts [--reps N] [--only copies,mixed,scale] [--no-write]
  *
- * Builds the projects once (bench/projects.ts, cached in bench/.work/), builds stagefix (dist/), warms
+ * Builds the projects once (bench/projects.ts, cached in bench/.work/), builds stagefix (`npm run build`), warms
  * the page cache, then measures with several repetitions and takes the median of each:
  *   floor     walk every part (`find`) and read once every regular file sharing a path with another
  *             part (`xargs cat`), one stream: the work no content check can avoid;
  *   baseline  a byte-compare check: `diff -rq` for every pair of parts;
+ *   craft     craft-parts' own check as test/oracle/craft_collisions.py re-implements it (pathlib stage
+ *             sets, `filecmp.cmp` for every pair, CPython 3.12 as snapcraft 8 runs it); one run, it is slow;
  *   stat walk `find -printf '%s %T@ %i'` over the same parts (what a cached run cannot avoid);
  *   report    `stagefix report --quiet`, cold (no cache) and warm (second run with a cache);
  * and `report` on 2, 3, 4 and 6 copies to show how the cost grows. Wall time and peak RSS
- * (`/usr/bin/time`), ratios to the floor and the baseline; the table goes into docs/performance.md
+ * (`/usr/bin/time`), ratios to the floor and the baselines; the table goes into docs/performance.md
  * between the bench markers.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { buildProject, PROJECTS, REPO, WORK, type BenchProject } from './projects.js';
+import { buildProject, PROJECTS, pyenvPython, REPO, WORK, type BenchProject } from './projects.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string): string | undefined => {
@@ -134,18 +136,19 @@ function subset(p: BenchProject, n: number): string {
   return dir;
 }
 
-// The cached run goes through the CLI once it has cache flags, else through bench/report-cached.ts.
 const CACHE = join(WORK, 'cache');
 const cli = `node ${q(join(REPO, 'bin', 'stagefix.js'))} report --quiet`;
-let cliHasCache = false;
 function reportCommands(projectDir: string, partsDir?: string): { cold: string; warm: string; env: Record<string, string> } {
   const pd = partsDir ? ` --parts-dir ${q(partsDir)}` : '';
-  const cold = `${cli}${cliHasCache ? ' --no-cache' : ''} ${q(projectDir)}${pd} > /dev/null`;
-  const warm = cliHasCache
-    ? `${cli} ${q(projectDir)}${pd} > /dev/null`
-    : `node ${q(join(WORK, 'report-cached.mjs'))} ${q(REPO)} ${q(CACHE)} ${q(projectDir)}${partsDir ? ` ${q(partsDir)}` : ''} > /dev/null`;
-  return { cold, warm, env: { XDG_CACHE_HOME: CACHE } };
+  return {
+    cold: `${cli} --no-cache ${q(projectDir)}${pd} > /dev/null`,
+    warm: `${cli} --cache-dir ${q(CACHE)} ${q(projectDir)}${pd} > /dev/null`,
+    env: {},
+  };
 }
+
+/** craft-parts' own check, as `test/oracle/craft_collisions.py` re-implements it (filecmp, every pair). */
+const ORACLE = join(REPO, 'test', 'oracle', 'craft_collisions.py');
 
 interface Row {
   tree: string;
@@ -153,6 +156,7 @@ interface Row {
   s: Sample;
   floor?: number;
   baseline?: number;
+  craft?: number;
   stat?: number;
 }
 const rows: Row[] = [];
@@ -170,6 +174,7 @@ function benchTree(p: BenchProject): void {
   const pairs: string[] = [];
   installs.forEach((a, i) => installs.slice(i + 1).forEach((b) => pairs.push(`diff -rq --no-dereference ${q(a)} ${q(b)} > /dev/null`)));
   const baselineCmd = `${pairs.join('; ')}; true`;
+  const craftCmd = `${q(pyenvPython('3.12'))} ${q(ORACLE)} ${q(p.dir)} > /dev/null`;
   const { cold, warm, env } = reportCommands(p.dir);
 
   log('  warming the page cache');
@@ -178,15 +183,18 @@ function benchTree(p: BenchProject): void {
   const floor = measure('floor (find + cat)', floorCmd);
   const stat = measure('stat walk (find -printf)', statCmd);
   const baseline = measure(`baseline (diff -rq × ${pairs.length})`, baselineCmd, Math.min(REPS, 3));
+  const craft = measure("craft-parts' check (oracle)", craftCmd, 1);
   const coldS = measure('stagefix report (no cache)', cold, REPS, env);
   rmSync(CACHE, { recursive: true, force: true });
   run(warm, env);
   const warmS = measure('stagefix report (warm cache)', warm, REPS, env);
+  const ratios = { floor: floor.wallS, baseline: baseline.wallS, craft: craft.wallS };
   rows.push({ tree: p.name, what: 'I/O floor: `find` + `xargs cat`', s: floor });
   rows.push({ tree: p.name, what: 'stat-only walk: `find -printf`', s: stat });
   rows.push({ tree: p.name, what: `byte-compare baseline: \`diff -rq\` × ${pairs.length} pairs`, s: baseline });
-  rows.push({ tree: p.name, what: 'stagefix report, no cache', s: coldS, floor: floor.wallS, baseline: baseline.wallS });
-  rows.push({ tree: p.name, what: `stagefix report, warm cache${cliHasCache ? '' : ' (library driver)'}`, s: warmS, floor: floor.wallS, baseline: baseline.wallS, stat: stat.wallS });
+  rows.push({ tree: p.name, what: "craft-parts' check: `test/oracle/craft_collisions.py` (1 run)", s: craft });
+  rows.push({ tree: p.name, what: 'stagefix report, no cache', s: coldS, ...ratios });
+  rows.push({ tree: p.name, what: 'stagefix report, warm cache', s: warmS, ...ratios, stat: stat.wallS });
 }
 
 function benchScale(p: BenchProject): void {
@@ -215,11 +223,11 @@ function table(): string {
     '|---|---:|---:|---:|---:|---:|',
     ...trees.map(({ name, t, parts }) => `| ${name} | ${parts} | ${t.entries} | ${(t.bytes / 1e9).toFixed(2)} GB | ${t.sharedFiles} | ${(t.sharedBytes / 1e9).toFixed(2)} GB |`),
     '',
-    '| tree | command | wall | CPU (user+sys) | peak RSS | ÷ floor | baseline ÷ it | ÷ stat walk |',
-    '|---|---|---:|---:|---:|---:|---:|---:|',
+    '| tree | command | wall | CPU (user+sys) | peak RSS | ÷ floor | `diff -rq` ÷ it | craft-parts ÷ it | ÷ stat walk |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|',
     ...rows.map(
       (r) =>
-        `| ${r.tree} | ${r.what} | ${r.s.wallS.toFixed(2)} s | ${r.s.cpuS.toFixed(2)} s | ${r.s.rssMB.toFixed(0)} MB | ${r.floor ? fmtRatio(r.floor, r.s.wallS) : ''} | ${r.baseline ? fmtRatio(r.s.wallS, r.baseline) : ''} | ${r.stat ? fmtRatio(r.stat, r.s.wallS) : ''} |`,
+        `| ${r.tree} | ${r.what} | ${r.s.wallS.toFixed(2)} s | ${r.s.cpuS.toFixed(2)} s | ${r.s.rssMB.toFixed(0)} MB | ${r.floor ? fmtRatio(r.floor, r.s.wallS) : ''} | ${r.baseline ? fmtRatio(r.s.wallS, r.baseline) : ''} | ${r.craft ? fmtRatio(r.s.wallS, r.craft) : ''} | ${r.stat ? fmtRatio(r.stat, r.s.wallS) : ''} |`,
     ),
   ];
   if (scaleRows.length > 0) {
@@ -255,15 +263,7 @@ const LOAD_START = loadavg()[0]?.toFixed(1);
 mkdirSync(WORK, { recursive: true });
 for (const p of PROJECTS) if (ONLY.includes(p.name) || (p.name === 'copies' && ONLY.includes('scale'))) buildProject(p, log);
 log('building stagefix');
-if (spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: REPO, stdio: 'inherit' }).status !== 0) throw new Error('tsc failed');
-if (
-  spawnSync('npx', ['esbuild', join(REPO, 'bench', 'report-cached.ts'), `--outfile=${join(WORK, 'report-cached.mjs')}`, '--format=esm', '--platform=node', '--log-level=warning'], {
-    cwd: REPO,
-    stdio: 'inherit',
-  }).status !== 0
-)
-  throw new Error('esbuild failed');
-cliHasCache = spawnSync('node', [join(REPO, 'bin', 'stagefix.js'), 'report', '--help'], { encoding: 'utf8' }).stdout.includes('--no-cache');
+if (spawnSync('npm', ['run', 'build'], { cwd: REPO, stdio: ['ignore', 'ignore', 'inherit'] }).status !== 0) throw new Error('npm run build failed');
 
 for (const p of PROJECTS) if (ONLY.includes(p.name)) benchTree(p);
 const copies = PROJECTS.find((p) => p.name === 'copies');
