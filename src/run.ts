@@ -45,17 +45,19 @@ export async function analyse(project: Project, progress?: ProgressSink, opts: A
   const started = performance.now();
   let result: ScanResult;
   try {
-    result = await scan(project, { ...(progress ? { progress } : {}), ...(opts.cache ? { cache: opts.cache } : {}) });
+    result = await scan(project, { ...(progress ? { progress } : {}), ...(opts.cache ? { cache: opts.cache, saveCache: false } : {}) });
   } catch (e) {
     // craft-parts semantics that cannot be decided from the tree (e.g. a stage pattern resolving
     // through a link outside the install dir) become a named error instead of a crash.
     if (e instanceof CraftSemanticsError) throw new ConfigError(project.file ?? project.root, e.message, undefined, 'stage');
     throw e;
   }
-  const source = new DiskFileSource(result);
+  const source = new DiskFileSource(result, opts.cache);
   const findings = await classify(source, result.collisions, progress ? { progress } : {});
   // Problems that are not same-path collisions (version skew, shadowing, ABI, dangling links...).
   findings.push(...(await runIntegrity(result, source)));
+  // Saved last: the rules' header reads are remembered too.
+  if (opts.cache) result.cache = opts.cache.save();
   const report = buildReport(result, findings, Math.round(performance.now() - started));
   return { project, scan: result, source, report };
 }

@@ -1,6 +1,8 @@
 /**
  * The incremental digest cache (issue 6): for repeated runs over the same build (CI re-runs, the hook),
- * a file whose identity and status are unchanged is not read again.
+ * a file whose identity and status are unchanged is not read again. Per file it keeps what runs read:
+ * the xxh64 of a file that shares a path, and the first bytes of a file whose header a rule reads (the
+ * pyc header the integrity rules check on every staged pyc).
  *
  * An entry is keyed by the canonical path (the real install dir plus the relative path) together with
  * device, inode, size, mtime and ctime in nanoseconds, and it is used only when all of them are equal.
@@ -27,15 +29,27 @@ import { join } from 'node:path';
 import { digest, type Digest, type Entry } from '../model.js';
 import { xxhashApi } from '../util/hash.js';
 import { decodeName, encodeName, needsBytes } from '../util/fsname.js';
+import { HEAD_BYTES } from './hash-worker.js';
 
 /** Longer than the coarsest timestamp tick of a file system we may meet (FAT: 2 s). */
 export const RACY_MARGIN_NS = 3_000_000_000n;
 
-const MAGIC = 'STFXDC02';
+const MAGIC = 'STFXDC03';
 /** dev, ino, size, mtimeNs, ctimeNs: the status an entry is valid for, compared byte for byte. */
 const STATUS_BYTES = 5 * 8;
-/** The status, then the xxh64 big-endian (so its hex is the digest's). */
-const RECORD_BYTES = STATUS_BYTES + 8;
+/** The most of a file's head an entry keeps (a pyc header). */
+export { HEAD_BYTES };
+/** Status, xxh64 (big-endian, so its hex is the digest's), flags, head length, head. */
+const RECORD_BYTES = STATUS_BYTES + 8 + 1 + 1 + HEAD_BYTES;
+const HAS_DIGEST = 1;
+const HAS_HEAD = 2;
+
+/** What the cache knows about one file (at least one of the two). */
+export interface Facts {
+  digest?: Digest;
+  /** The first `min(size, HEAD_BYTES)` bytes. */
+  head?: Uint8Array;
+}
 
 /** `$XDG_CACHE_HOME/stagefix` when set to an absolute path, else `~/.cache/stagefix` (XDG base dir spec). */
 export function defaultCacheDir(env: Readonly<Record<string, string | undefined>>, home: string = homedir()): string {
@@ -53,6 +67,11 @@ export function cacheFileFor(dir: string, installDir: string, checksum: (b: Uint
   }
   return { canonical, file: join(dir, 'digests', `${hex16(checksum(Buffer.from(canonical)))}.bin`) };
 }
+
+const isRacy = (startNs: bigint, mtimeNs: bigint, ctimeNs: bigint): boolean => {
+  const limit = startNs - RACY_MARGIN_NS;
+  return mtimeNs >= limit || ctimeNs >= limit;
+};
 
 /**
  * One install dir's cache file, read-only: what a walk consults for each file it stats. The thread that
@@ -86,21 +105,27 @@ export class CacheSnapshot {
     return this.at.size;
   }
 
-  /** The digest of `rel` when `e` is exactly the cached status (and not racy), with its record. */
-  lookup(rel: string, e: Entry): Digest | undefined {
+  /** What is known of `rel` when `e` is exactly the cached status (and not racy). */
+  lookup(rel: string, e: Entry): Facts | undefined {
     const at = this.at.get(rel);
     if (at === undefined) return undefined;
     putStatus(this.scratch, e, 0);
     // Equal status bytes, and (defensively) not an entry the racy rule should have kept out.
     if (this.buf.compare(this.scratch, 0, STATUS_BYTES, at, at + STATUS_BYTES) !== 0 || isRacy(this.startNs, e.mtimeNs, e.ctimeNs)) return undefined;
-    return digest(`xxh64:${this.buf.toString('hex', at + STATUS_BYTES, at + RECORD_BYTES)}`);
+    const o = at + STATUS_BYTES;
+    const flags = this.buf[o + 8] as number;
+    const facts: Facts = {};
+    if (flags & HAS_DIGEST) facts.digest = digest(`xxh64:${this.buf.toString('hex', o, o + 8)}`);
+    if (flags & HAS_HEAD) facts.head = Uint8Array.prototype.slice.call(this.buf, o + 10, o + 10 + (this.buf[o + 9] as number));
+    return facts;
   }
 }
 
-const isRacy = (startNs: bigint, mtimeNs: bigint, ctimeNs: bigint): boolean => {
-  const limit = startNs - RACY_MARGIN_NS;
-  return mtimeNs >= limit || ctimeNs >= limit;
-};
+/** What a walking thread tells the cache about the snapshot it loaded. */
+export interface SnapshotInfo {
+  size: number;
+  damaged: boolean;
+}
 
 interface PartCache {
   canonical: string;
@@ -108,10 +133,12 @@ interface PartCache {
   /** Entries in the file as loaded (by this thread or the one that walked the part). */
   loadedSize: number;
   snapshot?: CacheSnapshot;
-  /** What the next cache file holds: entries used again (each path once: a scan looks a file up once)… */
-  used: { rel: string[]; e: Entry[]; d: Digest[] };
-  /** …and entries hashed in this run. */
-  fresh: Map<string, { e: Entry; d: Digest }>;
+  /** Entries still valid, as the walking thread found them (kept whole: files are unchanged). */
+  kept?: { hits: Map<string, Facts>; entries: Map<string, Entry> };
+  /** Entries found by `lookup` on this thread. */
+  looked: Map<string, { e: Entry; f: Facts }>;
+  /** What this run learnt: new entries, or new facts for kept ones. */
+  fresh: Map<string, { e: Entry; f: Facts }>;
 }
 
 export interface CacheStats {
@@ -141,12 +168,6 @@ function putStatus(buf: Buffer, e: Entry, at: number): void {
   put64(buf, e.ctimeNs, at + 32);
 }
 
-/** What a walking thread tells the cache about the snapshot it loaded. */
-export interface SnapshotInfo {
-  size: number;
-  damaged: boolean;
-}
-
 export class DigestCache {
   readonly stats: CacheStats = { hits: 0, misses: 0, stored: 0, damaged: 0 };
   private readonly parts = new Map<string, PartCache>();
@@ -172,71 +193,66 @@ export class DigestCache {
     if (p) return p;
     const { canonical, file } = cacheFileFor(this.dir, installDir, this.checksum);
     if (info) {
-      p = { canonical, file, loadedSize: info.size, used: { rel: [], e: [], d: [] }, fresh: new Map() };
+      p = { canonical, file, loadedSize: info.size, looked: new Map(), fresh: new Map() };
       if (info.damaged) this.stats.damaged++;
     } else {
       const snapshot = CacheSnapshot.load(this.dir, installDir, this.startNs, this.checksum);
       if (snapshot.damaged) this.stats.damaged++;
-      p = { canonical, file, loadedSize: snapshot.size, snapshot, used: { rel: [], e: [], d: [] }, fresh: new Map() };
+      p = { canonical, file, loadedSize: snapshot.size, snapshot, looked: new Map(), fresh: new Map() };
     }
     this.parts.set(installDir, p);
     return p;
   }
 
-  /** The digest of `rel` in `installDir` when its status is exactly the cached one. */
+  /** The digest of `rel` in `installDir` when its status is exactly the cached one (and a digest is known). */
   lookup(installDir: string, rel: string, e: Entry): Digest | undefined {
     const p = this.part(installDir);
     const hit = p.snapshot?.lookup(rel, e);
-    if (hit !== undefined) {
-      this.stats.hits++;
-      p.used.rel.push(rel);
-      p.used.e.push(e);
-      p.used.d.push(hit);
-      return hit;
-    }
-    this.stats.misses++;
-    return undefined;
+    if (hit) p.looked.set(rel, { e, f: hit });
+    this.count(hit?.digest !== undefined);
+    return hit?.digest;
+  }
+
+  /** Counts a digest lookup of a shared file (`hits`, or `misses` when it must be read). */
+  count(hit: boolean): void {
+    if (hit) this.stats.hits++;
+    else this.stats.misses++;
   }
 
   /**
-   * A hit found by the thread that walked the part (from a `CacheSnapshot` it loaded): counted and kept
-   * like a `lookup` hit. `info` describes that snapshot; it is taken the first time a part is seen.
+   * The entries the thread that walked `installDir` found valid (from a `CacheSnapshot` it loaded, which
+   * `info` describes): all are kept, since their files are unchanged.
    */
-  used(installDir: string, info: SnapshotInfo, rel: string, e: Entry, d: Digest): void {
-    const p = this.part(installDir, info);
-    this.stats.hits++;
-    p.used.rel.push(rel);
-    p.used.e.push(e);
-    p.used.d.push(d);
+  keep(installDir: string, info: SnapshotInfo, hits: Map<string, Facts>, entries: Map<string, Entry>): void {
+    this.part(installDir, info).kept = { hits, entries };
   }
 
-  /** A file the scan must hash: counted as a miss. */
-  missed(installDir: string, info?: SnapshotInfo): void {
-    this.part(installDir, info);
-    this.stats.misses++;
-  }
-
-  /** Remembers a digest just computed from the file whose status the walk saw as `e`. */
-  record(installDir: string, rel: string, e: Entry, d: Digest): void {
-    if (!d.startsWith('xxh64:') || isRacy(this.startNs, e.mtimeNs, e.ctimeNs)) return;
+  /** Remembers facts just read from the file whose status the walk saw as `e`. */
+  record(installDir: string, rel: string, e: Entry, f: Facts): void {
+    if ((f.digest !== undefined && !f.digest.startsWith('xxh64:')) || isRacy(this.startNs, e.mtimeNs, e.ctimeNs)) return;
     const p = this.part(installDir);
-    p.fresh.set(rel, { e, d });
+    const prev = p.fresh.get(rel);
+    p.fresh.set(rel, { e, f: { ...prev?.f, ...f } });
   }
 
   /**
    * Writes every touched part's cache file, atomically, unless it would be the file already there (every
-   * entry used again and nothing new). Never throws: a cache is only an optimisation.
+   * entry still valid and nothing new). Never throws: a cache is only an optimisation.
    */
   save(): CacheStats {
     try {
       for (const p of this.parts.values()) {
-        const count = p.used.rel.length + p.fresh.size;
-        if (count === 0 && p.loadedSize === 0) continue;
-        if (p.fresh.size === 0 && p.used.rel.length === p.loadedSize) continue;
+        const keptSize = (p.kept?.hits.size ?? 0) + p.looked.size;
+        if (p.fresh.size === 0 && keptSize === p.loadedSize) continue;
         mkdirSync(join(this.dir, 'digests'), { recursive: true, mode: 0o700 });
-        const next = new Map<string, { e: Entry; d: Digest }>();
-        p.used.rel.forEach((rel, i) => next.set(rel, { e: p.used.e[i] as Entry, d: p.used.d[i] as Digest }));
-        for (const [rel, r] of p.fresh) next.set(rel, r);
+        const next = new Map<string, { e: Entry; f: Facts }>();
+        if (p.kept) for (const [rel, f] of p.kept.hits) next.set(rel, { e: p.kept.entries.get(rel) as Entry, f });
+        for (const [rel, r] of p.looked) next.set(rel, r);
+        for (const [rel, r] of p.fresh) {
+          const old = next.get(rel);
+          // Facts about the same status add up; a new status replaces the entry.
+          next.set(rel, old && old.e === r.e ? { e: r.e, f: { ...old.f, ...r.f } } : r);
+        }
         const bytes = encode(p.canonical, this.startNs, next, this.checksum);
         const tmp = `${p.file}.${randomBytes(8).toString('hex')}.tmp`;
         try {
@@ -251,6 +267,11 @@ export class DigestCache {
           throw e;
         }
         this.stats.stored += next.size;
+        // Saved: a second save() writes only what is learnt after this one.
+        p.loadedSize = next.size;
+        p.kept = { hits: new Map([...next].map(([rel, r]) => [rel, r.f])), entries: new Map([...next].map(([rel, r]) => [rel, r.e])) };
+        p.looked.clear();
+        p.fresh.clear();
       }
     } catch (e) {
       this.stats.saveError = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
@@ -261,10 +282,11 @@ export class DigestCache {
 
 /**
  * Layout: MAGIC, u32 length + install dir (UTF-8), i64 written-at ns, u32 count, then per entry
- * u32 length + relative path, then dev, ino, size, mtimeNs, ctimeNs (64-bit little-endian each) and the
- * xxh64 (big-endian); last, the xxh64 of everything before it.
+ * u32 length + relative path (its bytes on disk), then dev, ino, size, mtimeNs, ctimeNs (64-bit
+ * little-endian each), the xxh64 (big-endian), a flags byte (1: digest, 2: head), the head's length and
+ * 16 head bytes; last, the xxh64 of everything before it.
  */
-export function encode(installDir: string, startNs: bigint, entries: Map<string, { e: Entry; d: Digest }>, checksum: (b: Uint8Array) => bigint): Buffer {
+export function encode(installDir: string, startNs: bigint, entries: Map<string, { e: Entry; f: Facts }>, checksum: (b: Uint8Array) => bigint): Buffer {
   const dirBytes = Buffer.from(installDir);
   // Names as the bytes on disk: a lossy UTF-8 encoding would merge undecodable names.
   const names = [...entries.keys()].map((k) => (needsBytes(k) ? encodeName(k) : Buffer.from(k)));
@@ -276,13 +298,25 @@ export function encode(installDir: string, startNs: bigint, entries: Map<string,
   o = buf.writeBigInt64LE(startNs, o);
   o = buf.writeUInt32LE(entries.size, o);
   let i = 0;
-  for (const r of entries.values()) {
+  for (const { e, f } of entries.values()) {
     const n = names[i++] as Buffer;
     o = buf.writeUInt32LE(n.length, o);
     o += n.copy(buf, o);
-    putStatus(buf, r.e, o);
-    buf.write(r.d.slice(6), o + STATUS_BYTES, 'hex');
-    o += RECORD_BYTES;
+    putStatus(buf, e, o);
+    o += STATUS_BYTES;
+    let flags = 0;
+    if (f.digest !== undefined) {
+      buf.write(f.digest.slice(6), o, 'hex');
+      flags |= HAS_DIGEST;
+    }
+    if (f.head !== undefined) {
+      const head = f.head.subarray(0, HEAD_BYTES);
+      buf[o + 9] = head.length;
+      buf.set(head, o + 10);
+      flags |= HAS_HEAD;
+    }
+    buf[o + 8] = flags;
+    o += RECORD_BYTES - STATUS_BYTES;
   }
   buf.writeBigUInt64LE(checksum(buf.subarray(0, o)), o);
   return buf;

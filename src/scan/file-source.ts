@@ -12,6 +12,8 @@ import type { Digest, Entry, PartName, Project } from '../model.js';
 import { xxh64Bytes } from '../util/hash.js';
 import { toFsPath } from '../util/fsname.js';
 import type { PartScan, ScanResult } from './scan.js';
+import type { DigestCache } from './cache.js';
+import { HEAD_BYTES } from './hash-worker.js';
 
 /** Rules never need more than this of one file; larger reads are refused rather than exhausting memory. */
 export const MAX_CLASSIFY_READ = 64 * 1024 * 1024;
@@ -22,7 +24,11 @@ export class DiskFileSource implements FileSource {
   private readonly byName = new Map<string, PartScan>();
   private readonly childIndex = new Map<string, Map<string, string[]>>();
 
-  constructor(private readonly result: ScanResult) {
+  /** @param cache where header reads are remembered for the next run (`analyse` saves it afterwards). */
+  constructor(
+    private readonly result: ScanResult,
+    private readonly cache?: DigestCache,
+  ) {
     this.project = result.project;
     this.parts = result.parts.map((p) => p.spec.name);
     for (const p of result.parts) this.byName.set(p.spec.name, p);
@@ -112,6 +118,9 @@ export class DiskFileSource implements FileSource {
   async head(part: PartName, path: string, n: number): Promise<Uint8Array> {
     const p = this.part(part);
     const e = this.checkConfined(p, path);
+    // Known from the hash pass or the cache (read while the file had exactly this status).
+    const known = p.heads.get(path);
+    if (known && (n <= known.length || known.length === e.size)) return known.subarray(0, n);
     const abs = join(p.spec.installDir, path);
     let fd: number;
     try {
@@ -130,6 +139,11 @@ export class DiskFileSource implements FileSource {
         off += got;
       }
       if (off < buf.length) throw new FsError(abs, `file changed size while scanning (${e.size} → ${off} bytes)`);
+      if (n <= HEAD_BYTES) {
+        const head = buf.subarray(0, Math.min(n, HEAD_BYTES));
+        p.heads.set(path, head);
+        this.cache?.record(p.spec.installDir, path, e, { head });
+      }
       return buf;
     } finally {
       closeSync(fd);

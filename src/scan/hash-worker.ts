@@ -27,7 +27,12 @@ export interface HashResult {
   codes: string[];
   /** Bytes read per file. */
   sizes: Float64Array;
+  /** The first `HEAD_BYTES` of each file (fewer when `sizes` is smaller): rules read pyc headers. */
+  heads: Uint8Array;
 }
+
+/** How much of each file's start a hash job returns (a pyc header). */
+export const HEAD_BYTES = 16;
 
 type Api = Awaited<ReturnType<typeof xxhashApi>>;
 
@@ -39,13 +44,20 @@ export function makeHasher(api: Api): (job: HashJob) => HashResult {
   const flags = constants.O_RDONLY | constants.O_NOFOLLOW;
   return (job) => {
     const n = job.paths.length;
-    const out: HashResult = { digests: new BigUint64Array(n), status: new Uint8Array(n), codes: new Array<string>(n).fill(''), sizes: new Float64Array(n) };
+    const out: HashResult = {
+      digests: new BigUint64Array(n),
+      status: new Uint8Array(n),
+      codes: new Array<string>(n).fill(''),
+      sizes: new Float64Array(n),
+      heads: new Uint8Array(n * HEAD_BYTES),
+    };
     for (let i = 0; i < n; i++) {
       let fd: number | undefined;
       try {
         fd = openSync(toFsPath(job.paths[i] as string), flags);
         let got = readSync(fd, buf, 0, BUFFER_BYTES, null);
         let total = got;
+        out.heads.set(buf.subarray(0, Math.min(got, HEAD_BYTES)), i * HEAD_BYTES);
         let digest: bigint;
         if (got < BUFFER_BYTES) {
           // A short read of a regular file is its end; the fstat below confirms the size.
@@ -90,6 +102,6 @@ if (port && (workerData as { mark?: string } | undefined)?.mark === WORKER_MARK)
   const hash = makeHasher(await xxhashApi());
   port.on('message', (msg: { id: number; job: HashJob }) => {
     const r = hash(msg.job);
-    port.postMessage({ id: msg.id, result: r }, [r.digests.buffer as ArrayBuffer, r.status.buffer as ArrayBuffer, r.sizes.buffer as ArrayBuffer]);
+    port.postMessage({ id: msg.id, result: r }, [r.digests.buffer as ArrayBuffer, r.status.buffer as ArrayBuffer, r.sizes.buffer as ArrayBuffer, r.heads.buffer as ArrayBuffer]);
   });
 }

@@ -9,9 +9,9 @@ import { join, posix } from 'node:path';
 import { toFsPath } from '../util/fsname.js';
 import { parentPort, workerData, type Worker } from 'node:worker_threads';
 import { FsError } from '../errors.js';
-import type { Digest, Entry, PartName, ScanWarning } from '../model.js';
+import type { Entry, PartName, ScanWarning } from '../model.js';
 import { xxhashApi } from '../util/hash.js';
-import { CacheSnapshot, type SnapshotInfo } from './cache.js';
+import { CacheSnapshot, type Facts, type SnapshotInfo } from './cache.js';
 import { CraftSemanticsError } from './craft/errors.js';
 import { defaultStageSet, isDefaultStage, stageSet, type ListingEntry } from './craft/stage-set.js';
 import { startWorker } from './hash-pool.js';
@@ -32,7 +32,7 @@ export interface PartOutcome {
   /** The stage set as an array (cheaper to clone than a Set). */
   staged: string[];
   /** Files whose status matched the digest cache, with their digests. */
-  cached?: { hits: Map<string, Digest>; info: SnapshotInfo };
+  cached?: { hits: Map<string, Facts>; info: SnapshotInfo };
 }
 
 export type ErrorReply =
@@ -85,12 +85,12 @@ export function scanPart(job: Omit<PartJob, 'id'>, onEntry?: (n: number) => void
   const out: PartOutcome = { entries: w.entries, warnings: w.warnings, staged: [...staged] };
   if (job.cache && checksum) {
     const snap = CacheSnapshot.load(job.cache.dir, job.installDir, job.cache.startNs, checksum);
-    const hits = new Map<string, Digest>();
+    const hits = new Map<string, Facts>();
     if (snap.size > 0) {
       for (const [rel, e] of w.entries) {
         if (e.type !== 'file') continue;
         const hit = snap.lookup(rel, e);
-        if (hit !== undefined) hits.set(rel, hit);
+        if (hit) hits.set(rel, hit);
       }
     }
     out.cached = { hits, info: { size: snap.size, damaged: snap.damaged } };

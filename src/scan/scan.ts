@@ -28,7 +28,7 @@ import {
 } from '../model.js';
 import type { CacheStats, DigestCache } from './cache.js';
 import { hashFiles, type HashTask } from './hash-pool.js';
-import { HashStatus } from './hash-worker.js';
+import { HEAD_BYTES, HashStatus } from './hash-worker.js';
 import { decodePcText, entryTypesCollide, isPcName, linkTargetsCollide, pcFilesCollide, permissionsCollide } from './craft/collide.js';
 import { claim, errorReply, PartWorker, rethrow, scanPart, type ErrorReply, type PartClaims, type PartOutcome } from './part-worker.js';
 import { walkPartSync } from './walk.js';
@@ -43,6 +43,8 @@ export interface PartScan {
   skippedByCheck: boolean;
   /** xxh64 of every regular file hashed (or found in the cache), by path; classification adds more. */
   digests: Map<string, Digest>;
+  /** The first bytes of files whose header is known without reading (pycs hashed or cached). */
+  heads: Map<string, Uint8Array>;
 }
 
 export interface ScanResult {
@@ -67,6 +69,8 @@ export interface ScanOptions {
   partThreads?: number;
   /** Parts go to worker threads when the first part has at least this many entries. */
   parallelEntries?: number;
+  /** Save the cache at the end of the scan (default); `analyse` saves after the rules have read too. */
+  saveCache?: boolean;
 }
 
 export async function scan(project: Project, opts: ScanOptions = {}): Promise<ScanResult> {
@@ -121,13 +125,12 @@ export async function scan(project: Project, opts: ScanOptions = {}): Promise<Sc
         const { part, cached } = scanned[list[k] as number] as Scanned;
         const entry = entries[k] as Entry;
         toHash++;
-        const hit = cached?.hits.get(path);
+        const hit = cached?.hits.get(path)?.digest;
+        opts.cache?.count(hit !== undefined);
         if (hit !== undefined) {
-          opts.cache?.used(part.spec.installDir, cached!.info, path, entry, hit);
           part.digests.set(path, hit);
           hashedCount++;
         } else {
-          if (cached) opts.cache?.missed(part.spec.installDir, cached.info);
           tasks.push({ part, dir: part.spec.installDir, rel: path, entry });
         }
       }
@@ -163,10 +166,13 @@ export async function scan(project: Project, opts: ScanOptions = {}): Promise<Sc
         });
         continue;
       }
-      opts.cache?.record(part.spec.installDir, path, entry, d);
+      // The header too, for pycs: integrity rules read every staged pyc's.
+      const head = path.endsWith('.pyc') ? r.heads.slice(i * HEAD_BYTES, i * HEAD_BYTES + Math.min(size, HEAD_BYTES)) : undefined;
+      if (head) part.heads.set(path, head);
+      opts.cache?.record(part.spec.installDir, path, entry, { digest: d, ...(head ? { head } : {}) });
     }
   });
-  const cacheStats = opts.cache?.save();
+  const cacheStats = opts.saveCache === false ? opts.cache?.stats : opts.cache?.save();
 
   const collisions: Collision[] = [];
   const modeWarnings: ModeWarning[] = [];
@@ -307,7 +313,7 @@ async function scanParts(project: Project, opts: ScanOptions, progress: Progress
   return project.parts.map((spec, i) => {
     if (!built[i]) {
       warnings.push({ code: 'part-not-built', part: spec.name, message: `part ${spec.name} is declared but not built: ${spec.installDir} does not exist` });
-      return { part: { spec, built: false, entries: new Map(), staged: new Set(), skippedByCheck: false, digests: new Map() }, cached: undefined };
+      return { part: { spec, built: false, entries: new Map(), staged: new Set(), skippedByCheck: false, digests: new Map(), heads: new Map() }, cached: undefined };
     }
     const o = outcomes[i];
     if (o === undefined) throw new Error(`part ${spec.name} was not scanned`);
@@ -321,7 +327,12 @@ async function scanParts(project: Project, opts: ScanOptions, progress: Progress
         message: `part ${spec.name} has "stage: []": craft-parts skips it in its collision check, yet stages all its files`,
       });
     }
-    return { part: { spec, built: true, entries: o.entries, staged: new Set(o.staged), skippedByCheck, digests: new Map() }, cached: o.cached };
+    const heads = new Map<string, Uint8Array>();
+    if (o.cached) {
+      opts.cache?.keep(spec.installDir, o.cached.info, o.cached.hits, o.entries);
+      for (const [rel, f] of o.cached.hits) if (f.head) heads.set(rel, f.head);
+    }
+    return { part: { spec, built: true, entries: o.entries, staged: new Set(o.staged), skippedByCheck, digests: new Map(), heads }, cached: o.cached };
   });
 }
 

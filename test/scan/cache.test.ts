@@ -6,6 +6,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Entry } from '../../src/model.js';
 import { DigestCache, RACY_MARGIN_NS, defaultCacheDir } from '../../src/scan/cache.js';
 import { projectFromPartArgs } from '../../src/scan/project.js';
+import { analyse } from '../../src/run.js';
+import { EXAMPLE, examplePart } from '../helpers/tree.js';
 import { scan, type ScanOptions, type ScanResult } from '../../src/scan/scan.js';
 
 /** Every digest of a scan as `part\0path=digest`, sorted. */
@@ -84,6 +86,28 @@ describe('digest cache', () => {
       expect(run.r.collisions).toEqual(first.r.collisions);
     }
     expect(first.r.collisions.map((c) => c.path)).toEqual(['lib/f3']);
+  });
+
+  it('remembers the pyc headers the rules read, so the next run knows them without reading', async () => {
+    // Two real parts from the example: numpy's pycs are in one part only (never hashed), yet the
+    // integrity rules read every staged pyc's header.
+    const project = projectFromPartArgs([`flask-a=${examplePart('flask-a', '')}`, `numpy-old=${examplePart('numpy-old', '')}`], EXAMPLE);
+    const cacheDir = join(root, `heads${n++}`);
+    const first = await analyse(project, undefined, { cache: await DigestCache.open(cacheDir, LATER) });
+    expect(first.scan.cache?.stored).toBeGreaterThan(0);
+    const again = await scan(project, { cache: await DigestCache.open(cacheDir, LATER) });
+    const numpy = again.parts[1]!;
+    const pycs = [...numpy.entries.keys()].filter((p) => p.endsWith('.pyc'));
+    expect(pycs.length).toBeGreaterThan(10);
+    // Every header known after the scan alone is the file's real first bytes.
+    expect(numpy.heads.size).toBe(pycs.length);
+    for (const [rel, head] of numpy.heads) {
+      expect(Buffer.from(head)).toEqual(readFileSync(join(examplePart('numpy-old', ''), rel)).subarray(0, 16));
+    }
+    // And the run that uses them reports the same.
+    const second = await analyse(project, undefined, { cache: await DigestCache.open(cacheDir, LATER) });
+    expect(second.report.findings).toEqual(first.report.findings);
+    expect(second.scan.cache).toMatchObject({ stored: 0 });
   });
 
   it('keys names by their bytes: undecodable names that a lossy decode would merge keep their own digests', async () => {
@@ -179,8 +203,8 @@ describe('digest cache', () => {
     const e = (ctimeNs: bigint): Entry => ({ type: 'file', size: 4, mode: 0o644, dev: 1n, ino: 2n, mtimeNs: ctimeNs, ctimeNs });
     const d = await xxh64Bytes(Buffer.from('data'));
     const c1 = await DigestCache.open(dir, S);
-    c1.record('/install', 'old', e(S - RACY_MARGIN_NS - 1n), d);
-    c1.record('/install', 'racy', e(S - RACY_MARGIN_NS), d);
+    c1.record('/install', 'old', e(S - RACY_MARGIN_NS - 1n), { digest: d });
+    c1.record('/install', 'racy', e(S - RACY_MARGIN_NS), { digest: d });
     expect(c1.save()).toMatchObject({ stored: 1 });
     const c2 = await DigestCache.open(dir, S);
     expect(c2.lookup('/install', 'old', e(S - RACY_MARGIN_NS - 1n))).toBe(d);

@@ -17,6 +17,8 @@ describe('DiskFileSource.head', () => {
       a: {
         'long.bin': { text: 'abcdefghijklmnopqrstuvwxyz' },
         'short.bin': { text: 'abc' },
+        'other.bin': { text: 'abcdefgh' },
+        'small.bin': { text: 'abcdefgh' },
         'link.bin': { symlink: 'long.bin' },
         'dir/x': { text: 'x' },
         'via': { symlink: 'dir' },
@@ -36,10 +38,18 @@ describe('DiskFileSource.head', () => {
     const src = fx.analysis.source;
     const a = partName('a');
     const dir = src.installDir(a);
-    writeFileSync(join(dir, 'long.tmp'), 'replacement with another inode');
-    renameSync(join(dir, 'long.tmp'), join(dir, 'long.bin'));
-    await expect(src.head(a, 'long.bin', 4)).rejects.toThrow(/replaced/);
-    writeFileSync(join(dir, 'short.bin'), 'a');
-    await expect(src.head(a, 'short.bin', 16)).rejects.toThrow(/changed size/);
+    writeFileSync(join(dir, 'other.tmp'), 'replacement with another inode');
+    renameSync(join(dir, 'other.tmp'), join(dir, 'other.bin'));
+    await expect(src.head(a, 'other.bin', 4)).rejects.toThrow(/replaced/);
+    writeFileSync(join(dir, 'small.bin'), 'a');
+    await expect(src.head(a, 'small.bin', 16)).rejects.toThrow(/changed size/);
+  });
+
+  it('answers a header it has read once from memory, for the rest of the run', async () => {
+    const src = fx.analysis.source;
+    const a = partName('a');
+    // long.bin was read in the first test: later changes on disk do not change this run's view of it.
+    writeFileSync(join(src.installDir(a), 'long.bin'), 'ZZZZZZZZZZZZZZZZZZZZZZZZZZ');
+    expect(Buffer.from(await src.head(a, 'long.bin', 4)).toString()).toBe('abcd');
   });
 });
