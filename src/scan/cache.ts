@@ -105,20 +105,61 @@ export class CacheSnapshot {
     return this.at.size;
   }
 
-  /** What is known of `rel` when `e` is exactly the cached status (and not racy). */
-  lookup(rel: string, e: Entry): Facts | undefined {
+  /** Where `rel`'s record starts when `e` is exactly the cached status (and not racy). */
+  valid(rel: string, e: Entry): number | undefined {
     const at = this.at.get(rel);
     if (at === undefined) return undefined;
     putStatus(this.scratch, e, 0);
     // Equal status bytes, and (defensively) not an entry the racy rule should have kept out.
     if (this.buf.compare(this.scratch, 0, STATUS_BYTES, at, at + STATUS_BYTES) !== 0 || isRacy(this.startNs, e.mtimeNs, e.ctimeNs)) return undefined;
-    const o = at + STATUS_BYTES;
-    const flags = this.buf[o + 8] as number;
-    const facts: Facts = {};
-    if (flags & HAS_DIGEST) facts.digest = digest(`xxh64:${this.buf.toString('hex', o, o + 8)}`);
-    if (flags & HAS_HEAD) facts.head = Uint8Array.prototype.slice.call(this.buf, o + 10, o + 10 + (this.buf[o + 9] as number));
-    return facts;
+    return at;
   }
+
+  /** What is known of `rel` when `e` is exactly the cached status. */
+  lookup(rel: string, e: Entry): Facts | undefined {
+    const at = this.valid(rel, e);
+    return at === undefined ? undefined : factsAt(this.buf, at);
+  }
+
+  /** Every entry valid for the walk's `entries`, as offsets into the file's bytes (cheap to send to another thread). */
+  hits(entries: Map<string, Entry>): CacheHits {
+    const at = new Map<string, number>();
+    if (this.at.size > 0) {
+      for (const [rel, e] of entries) {
+        if (e.type !== 'file') continue;
+        const o = this.valid(rel, e);
+        if (o !== undefined) at.set(rel, o);
+      }
+    }
+    return { buf: this.buf, at };
+  }
+}
+
+/** The entries of one cache file that a walk found valid: the file's bytes and where each record starts. */
+export interface CacheHits {
+  buf: Uint8Array;
+  at: Map<string, number>;
+}
+
+function factsAt(buf: Uint8Array, at: number): Facts {
+  const o = at + STATUS_BYTES;
+  const flags = buf[o + 8] as number;
+  const facts: Facts = {};
+  if (flags & HAS_DIGEST) facts.digest = digest(`xxh64:${Buffer.from(buf.buffer, buf.byteOffset + o, 8).toString('hex')}`);
+  if (flags & HAS_HEAD) facts.head = buf.subarray(o + 10, o + 10 + (buf[o + 9] as number));
+  return facts;
+}
+
+/** The digest a cache hit records, if any. */
+export function hitDigest(h: CacheHits, rel: string): Digest | undefined {
+  const at = h.at.get(rel);
+  return at === undefined ? undefined : factsAt(h.buf, at).digest;
+}
+
+/** The header a cache hit records, if any. */
+export function hitHead(h: CacheHits, rel: string): Uint8Array | undefined {
+  const at = h.at.get(rel);
+  return at === undefined ? undefined : factsAt(h.buf, at).head;
 }
 
 /** What a walking thread tells the cache about the snapshot it loaded. */
@@ -134,11 +175,13 @@ interface PartCache {
   loadedSize: number;
   snapshot?: CacheSnapshot;
   /** Entries still valid, as the walking thread found them (kept whole: files are unchanged). */
-  kept?: { hits: Map<string, Facts>; entries: Map<string, Entry> };
+  kept?: CacheHits;
   /** Entries found by `lookup` on this thread. */
   looked: Map<string, { e: Entry; f: Facts }>;
   /** What this run learnt: new entries, or new facts for kept ones. */
   fresh: Map<string, { e: Entry; f: Facts }>;
+  /** What the last `save()` wrote, when it wrote (a second save starts from it). */
+  saved?: Map<string, Rec>;
 }
 
 export interface CacheStats {
@@ -167,6 +210,11 @@ function putStatus(buf: Buffer, e: Entry, at: number): void {
   put64(buf, e.mtimeNs, at + 24);
   put64(buf, e.ctimeNs, at + 32);
 }
+
+/** A record to write: a valid one copied as it is, or an entry's status with its facts. */
+type Rec = { raw: Uint8Array } | { e: Entry; f: Facts };
+
+const factsOf = (r: Rec): Facts => ('raw' in r ? factsAt(r.raw, 0) : r.f);
 
 export class DigestCache {
   readonly stats: CacheStats = { hits: 0, misses: 0, stored: 0, damaged: 0 };
@@ -223,8 +271,8 @@ export class DigestCache {
    * The entries the thread that walked `installDir` found valid (from a `CacheSnapshot` it loaded, which
    * `info` describes): all are kept, since their files are unchanged.
    */
-  keep(installDir: string, info: SnapshotInfo, hits: Map<string, Facts>, entries: Map<string, Entry>): void {
-    this.part(installDir, info).kept = { hits, entries };
+  keep(installDir: string, info: SnapshotInfo, hits: CacheHits): void {
+    this.part(installDir, info).kept = hits;
   }
 
   /** Remembers facts just read from the file whose status the walk saw as `e`. */
@@ -242,16 +290,20 @@ export class DigestCache {
   save(): CacheStats {
     try {
       for (const p of this.parts.values()) {
-        const keptSize = (p.kept?.hits.size ?? 0) + p.looked.size;
+        const keptSize = p.saved ? p.saved.size : (p.kept?.at.size ?? 0) + p.looked.size;
         if (p.fresh.size === 0 && keptSize === p.loadedSize) continue;
         mkdirSync(join(this.dir, 'digests'), { recursive: true, mode: 0o700 });
-        const next = new Map<string, { e: Entry; f: Facts }>();
-        if (p.kept) for (const [rel, f] of p.kept.hits) next.set(rel, { e: p.kept.entries.get(rel) as Entry, f });
-        for (const [rel, r] of p.looked) next.set(rel, r);
+        let next = p.saved;
+        if (!next) {
+          next = new Map<string, Rec>();
+          // Kept records are copied as they are: the status in them is the file's.
+          if (p.kept) for (const [rel, at] of p.kept.at) next.set(rel, { raw: p.kept.buf.subarray(at, at + RECORD_BYTES) });
+          for (const [rel, r] of p.looked) next.set(rel, r);
+        }
         for (const [rel, r] of p.fresh) {
           const old = next.get(rel);
           // Facts about the same status add up; a new status replaces the entry.
-          next.set(rel, old && old.e === r.e ? { e: r.e, f: { ...old.f, ...r.f } } : r);
+          next.set(rel, old ? { e: r.e, f: { ...factsOf(old), ...r.f } } : r);
         }
         const bytes = encode(p.canonical, this.startNs, next, this.checksum);
         const tmp = `${p.file}.${randomBytes(8).toString('hex')}.tmp`;
@@ -267,10 +319,9 @@ export class DigestCache {
           throw e;
         }
         this.stats.stored += next.size;
-        // Saved: a second save() writes only what is learnt after this one.
+        // Saved: a second save() writes only when something is learnt after this one.
         p.loadedSize = next.size;
-        p.kept = { hits: new Map([...next].map(([rel, r]) => [rel, r.f])), entries: new Map([...next].map(([rel, r]) => [rel, r.e])) };
-        p.looked.clear();
+        p.saved = next;
         p.fresh.clear();
       }
     } catch (e) {
@@ -286,22 +337,38 @@ export class DigestCache {
  * little-endian each), the xxh64 (big-endian), a flags byte (1: digest, 2: head), the head's length and
  * 16 head bytes; last, the xxh64 of everything before it.
  */
-export function encode(installDir: string, startNs: bigint, entries: Map<string, { e: Entry; f: Facts }>, checksum: (b: Uint8Array) => bigint): Buffer {
+export function encode(installDir: string, startNs: bigint, entries: Map<string, Rec>, checksum: (b: Uint8Array) => bigint): Buffer {
   const dirBytes = Buffer.from(installDir);
-  // Names as the bytes on disk: a lossy UTF-8 encoding would merge undecodable names.
-  const names = [...entries.keys()].map((k) => (needsBytes(k) ? encodeName(k) : Buffer.from(k)));
-  const size = MAGIC.length + 4 + dirBytes.length + 8 + 4 + names.reduce((s, n) => s + 4 + n.length + RECORD_BYTES, 0) + 8;
+  // Names as the bytes on disk: a lossy UTF-8 encoding would merge undecodable names. Only those need a
+  // Buffer of their own; the rest are written straight into the file's.
+  const escaped = new Map<string, Buffer>();
+  let size = MAGIC.length + 4 + dirBytes.length + 8 + 4 + 8;
+  for (const k of entries.keys()) {
+    let len: number;
+    if (needsBytes(k)) {
+      const b = encodeName(k);
+      escaped.set(k, b);
+      len = b.length;
+    } else len = Buffer.byteLength(k);
+    size += 4 + len + RECORD_BYTES;
+  }
   const buf = Buffer.alloc(size);
   let o = buf.write(MAGIC, 0, 'latin1');
   o = buf.writeUInt32LE(dirBytes.length, o);
   o += dirBytes.copy(buf, o);
   o = buf.writeBigInt64LE(startNs, o);
   o = buf.writeUInt32LE(entries.size, o);
-  let i = 0;
-  for (const { e, f } of entries.values()) {
-    const n = names[i++] as Buffer;
-    o = buf.writeUInt32LE(n.length, o);
-    o += n.copy(buf, o);
+  for (const [k, r] of entries) {
+    const raw = escaped.get(k);
+    const len = raw ? raw.length : Buffer.byteLength(k);
+    o = buf.writeUInt32LE(len, o);
+    o += raw ? raw.copy(buf, o) : buf.write(k, o, len, 'utf8');
+    if ('raw' in r) {
+      buf.set(r.raw, o);
+      o += RECORD_BYTES;
+      continue;
+    }
+    const { e, f } = r;
     putStatus(buf, e, o);
     o += STATUS_BYTES;
     let flags = 0;

@@ -12,7 +12,7 @@ import type { Digest, Entry, PartName, Project } from '../model.js';
 import { xxh64Bytes } from '../util/hash.js';
 import { toFsPath } from '../util/fsname.js';
 import type { PartScan, ScanResult } from './scan.js';
-import type { DigestCache } from './cache.js';
+import { hitHead, type DigestCache } from './cache.js';
 import { HEAD_BYTES } from './hash-worker.js';
 
 /** Rules never need more than this of one file; larger reads are refused rather than exhausting memory. */
@@ -119,7 +119,7 @@ export class DiskFileSource implements FileSource {
     const p = this.part(part);
     const e = this.checkConfined(p, path);
     // Known from the hash pass or the cache (read while the file had exactly this status).
-    const known = p.heads.get(path);
+    const known = p.heads.get(path) ?? (p.cacheHits ? hitHead(p.cacheHits, path) : undefined);
     if (known && (n <= known.length || known.length === e.size)) return known.subarray(0, n);
     const abs = join(p.spec.installDir, path);
     let fd: number;

@@ -11,7 +11,7 @@ import { parentPort, workerData, type Worker } from 'node:worker_threads';
 import { FsError } from '../errors.js';
 import type { Entry, PartName, ScanWarning } from '../model.js';
 import { xxhashApi } from '../util/hash.js';
-import { CacheSnapshot, type Facts, type SnapshotInfo } from './cache.js';
+import { CacheSnapshot, type CacheHits, type SnapshotInfo } from './cache.js';
 import { CraftSemanticsError } from './craft/errors.js';
 import { defaultStageSet, isDefaultStage, stageSet, type ListingEntry } from './craft/stage-set.js';
 import { startWorker } from './hash-pool.js';
@@ -32,7 +32,7 @@ export interface PartOutcome {
   /** The stage set as an array (cheaper to clone than a Set). */
   staged: string[];
   /** Files whose status matched the digest cache, with their digests. */
-  cached?: { hits: Map<string, Facts>; info: SnapshotInfo };
+  cached?: { hits: CacheHits; info: SnapshotInfo };
 }
 
 export type ErrorReply =
@@ -85,15 +85,7 @@ export function scanPart(job: Omit<PartJob, 'id'>, onEntry?: (n: number) => void
   const out: PartOutcome = { entries: w.entries, warnings: w.warnings, staged: [...staged] };
   if (job.cache && checksum) {
     const snap = CacheSnapshot.load(job.cache.dir, job.installDir, job.cache.startNs, checksum);
-    const hits = new Map<string, Facts>();
-    if (snap.size > 0) {
-      for (const [rel, e] of w.entries) {
-        if (e.type !== 'file') continue;
-        const hit = snap.lookup(rel, e);
-        if (hit) hits.set(rel, hit);
-      }
-    }
-    out.cached = { hits, info: { size: snap.size, damaged: snap.damaged } };
+    out.cached = { hits: snap.hits(w.entries), info: { size: snap.size, damaged: snap.damaged } };
   }
   return out;
 }

@@ -26,7 +26,7 @@ import {
   type Project,
   type ScanWarning,
 } from '../model.js';
-import type { CacheStats, DigestCache } from './cache.js';
+import { hitDigest, type CacheHits, type CacheStats, type DigestCache } from './cache.js';
 import { hashFiles, type HashTask } from './hash-pool.js';
 import { HEAD_BYTES, HashStatus } from './hash-worker.js';
 import { decodePcText, entryTypesCollide, isPcName, linkTargetsCollide, pcFilesCollide, permissionsCollide } from './craft/collide.js';
@@ -43,8 +43,10 @@ export interface PartScan {
   skippedByCheck: boolean;
   /** xxh64 of every regular file hashed (or found in the cache), by path; classification adds more. */
   digests: Map<string, Digest>;
-  /** The first bytes of files whose header is known without reading (pycs hashed or cached). */
+  /** The first bytes of files whose header is known without reading (pycs hashed, or read once). */
   heads: Map<string, Uint8Array>;
+  /** What the digest cache knows of this part's unchanged files (headers the rules would read). */
+  cacheHits?: CacheHits;
 }
 
 export interface ScanResult {
@@ -125,7 +127,7 @@ export async function scan(project: Project, opts: ScanOptions = {}): Promise<Sc
         const { part, cached } = scanned[list[k] as number] as Scanned;
         const entry = entries[k] as Entry;
         toHash++;
-        const hit = cached?.hits.get(path)?.digest;
+        const hit = cached ? hitDigest(cached.hits, path) : undefined;
         opts.cache?.count(hit !== undefined);
         if (hit !== undefined) {
           part.digests.set(path, hit);
@@ -167,7 +169,7 @@ export async function scan(project: Project, opts: ScanOptions = {}): Promise<Sc
         continue;
       }
       // The header too, for pycs: integrity rules read every staged pyc's.
-      const head = path.endsWith('.pyc') ? r.heads.slice(i * HEAD_BYTES, i * HEAD_BYTES + Math.min(size, HEAD_BYTES)) : undefined;
+      const head = path.endsWith('.pyc') ? r.heads.subarray(i * HEAD_BYTES, i * HEAD_BYTES + Math.min(size, HEAD_BYTES)) : undefined;
       if (head) part.heads.set(path, head);
       opts.cache?.record(part.spec.installDir, path, entry, { digest: d, ...(head ? { head } : {}) });
     }
@@ -327,12 +329,10 @@ async function scanParts(project: Project, opts: ScanOptions, progress: Progress
         message: `part ${spec.name} has "stage: []": craft-parts skips it in its collision check, yet stages all its files`,
       });
     }
-    const heads = new Map<string, Uint8Array>();
-    if (o.cached) {
-      opts.cache?.keep(spec.installDir, o.cached.info, o.cached.hits, o.entries);
-      for (const [rel, f] of o.cached.hits) if (f.head) heads.set(rel, f.head);
-    }
-    return { part: { spec, built: true, entries: o.entries, staged: new Set(o.staged), skippedByCheck, digests: new Map(), heads }, cached: o.cached };
+    if (o.cached) opts.cache?.keep(spec.installDir, o.cached.info, o.cached.hits);
+    const part: PartScan = { spec, built: true, entries: o.entries, staged: new Set(o.staged), skippedByCheck, digests: new Map(), heads: new Map() };
+    if (o.cached) part.cacheHits = o.cached.hits;
+    return { part, cached: o.cached };
   });
 }
 
