@@ -42,9 +42,11 @@ function loaderOrder(interp: StagedInterpreter, names: readonly string[], stem: 
   return out.sort((a, b) => a.rank - b.rank);
 }
 
-/** Every form under which `stem` can be imported from `dir`, each with the part whose copy is staged. */
-export function formsOf(staged: StagedView, dir: string, stem: string, interp: StagedInterpreter): FormCandidate[] {
-  const names = staged.children(dir);
+/**
+ * Every form under which `stem` can be imported from `dir`, each with the part whose copy is staged.
+ * `names` may be narrowed to the directory's names that start with `stem.`.
+ */
+export function formsOf(staged: StagedView, dir: string, stem: string, interp: StagedInterpreter, names: readonly string[] = staged.children(dir)): FormCandidate[] {
   const out: FormCandidate[] = [];
   const sub = dir === '' ? stem : `${dir}/${stem}`;
   if (staged.get(sub)?.entry.type === 'dir') {
@@ -60,12 +62,37 @@ export function formsOf(staged: StagedView, dir: string, stem: string, interp: S
   return out.sort((a, b) => a.rank - b.rank);
 }
 
-/** Import names a directory offers: identifiers from `foo.py`, `foo/`, `foo.<ext suffix>`, `foo.pyc`. */
-function stems(names: readonly string[]): Set<string> {
-  const out = new Set<string>();
+/**
+ * Import names a directory offers (identifiers from `foo.py`, `foo/`, `foo.<ext suffix>`, `foo.pyc`), each
+ * with the directory's names that could provide it: grouped once, so a big directory is not rescanned
+ * for every name in it.
+ */
+function stems(names: readonly string[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
   for (const n of names) {
-    const stem = n.split('.')[0] ?? '';
-    if (stem !== '__pycache__' && stem !== '__init__' && IDENT.test(stem)) out.add(stem);
+    const dot = n.indexOf('.');
+    const stem = dot < 0 ? n : n.slice(0, dot);
+    if (stem === '__pycache__' || stem === '__init__' || !IDENT.test(stem)) continue;
+    const group = out.get(stem);
+    if (group) group.push(n);
+    else out.set(stem, [n]);
+  }
+  return out;
+}
+
+/** The parts whose copies are staged for a stem's candidate names and its directory: fewer than two cannot shadow. */
+function providers(staged: StagedView, dir: string, names: readonly string[], stem: string): Set<PartName> {
+  const out = new Set<PartName>();
+  const at = (n: string): string => (dir === '' ? n : `${dir}/${n}`);
+  for (const n of names) {
+    const s = staged.get(at(n));
+    if (s) out.add(s.part);
+  }
+  const sub = staged.get(at(stem));
+  if (sub?.entry.type === 'dir') {
+    // A namespace portion is the directory's part; a package is its __init__'s.
+    out.add(sub.part);
+    for (const c of staged.children(at(stem))) if (c.startsWith('__init__')) out.add((staged.get(`${at(stem)}/${c}`) as { part: PartName }).part);
   }
   return out;
 }
@@ -89,8 +116,10 @@ export const moduleShadowingRule: IntegrityRule = {
       const root = roots.find((r) => r.dir === dir) ?? rootOf(roots, dir);
       if (!root) continue;
       const interp = await interpreterFor(ctx, root);
-      for (const stem of stems(ctx.staged.children(dir))) {
-        const forms = formsOf(ctx.staged, dir, stem, interp);
+      for (const [stem, names] of stems(ctx.staged.children(dir))) {
+        // Every form found comes from one of these parts: one part alone cannot shadow itself.
+        if (providers(ctx.staged, dir, names, stem).size < 2) continue;
+        const forms = formsOf(ctx.staged, dir, stem, interp, names.filter((n) => n.startsWith(`${stem}.`)));
         const kinds = new Set(forms.map((f) => f.form));
         const parts = new Set(forms.map((f) => f.part));
         if (kinds.size < 2 || parts.size < 2) continue;
