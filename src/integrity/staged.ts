@@ -6,7 +6,7 @@
  */
 import { posix } from 'node:path';
 import type { Entry, PartName } from '../model.js';
-import type { ScanResult } from '../scan/scan.js';
+import type { PartScan, ScanResult } from '../scan/scan.js';
 
 export interface StagedEntry {
   /** The part whose copy ends up in the stage. */
@@ -28,7 +28,8 @@ const MAX_HOPS = 40;
 
 export class StagedView {
   private readonly map = new Map<string, StagedEntry>();
-  private readonly byPart = new Map<string, Map<string, Entry>>();
+  /** Each part's scan: what it stages is its stage set, restricted to what exists on disk. */
+  private readonly byPart = new Map<string, PartScan>();
   private childIndex: Map<string, string[]> | undefined;
   /** Every part in craft-parts order (built or not). */
   readonly parts: readonly PartName[];
@@ -36,15 +37,13 @@ export class StagedView {
   constructor(scan: ScanResult) {
     this.parts = scan.parts.map((p) => p.spec.name);
     for (const p of scan.parts) {
-      const mine = new Map<string, Entry>();
       for (const path of p.staged) {
         const entry = p.entries.get(path);
         // In the stage set but not on disk (a parent resolved through a dangling link): nothing to stage.
         if (!entry) continue;
-        mine.set(path, entry);
         this.map.set(path, { part: p.spec.name, entry });
       }
-      this.byPart.set(p.spec.name, mine);
+      this.byPart.set(p.spec.name, p);
     }
   }
 
@@ -64,19 +63,22 @@ export class StagedView {
 
   /** The part's own entry at `path` when the part stages it (its copy may be replaced by a later part). */
   partEntry(part: PartName, path: string): Entry | undefined {
-    return this.byPart.get(part)?.get(path);
+    const p = this.byPart.get(part);
+    return p?.staged.has(path) ? p.entries.get(path) : undefined;
   }
 
   /** Paths a part stages. */
-  partPaths(part: PartName): IterableIterator<string> {
-    return (this.byPart.get(part) ?? new Map<string, Entry>()).keys();
+  *partPaths(part: PartName): IterableIterator<string> {
+    const p = this.byPart.get(part);
+    if (!p) return;
+    for (const path of p.staged) if (p.entries.has(path)) yield path;
   }
 
   /** Every part that stages `path`, in craft-parts order, with its own entry. */
   providers(path: string): { part: PartName; entry: Entry }[] {
     const out: { part: PartName; entry: Entry }[] = [];
     for (const part of this.parts) {
-      const e = this.byPart.get(part)?.get(path);
+      const e = this.partEntry(part, path);
       if (e) out.push({ part, entry: e });
     }
     return out;
