@@ -174,7 +174,10 @@ function benchTree(p: BenchProject): void {
   const pairs: string[] = [];
   installs.forEach((a, i) => installs.slice(i + 1).forEach((b) => pairs.push(`diff -rq --no-dereference ${q(a)} ${q(b)} > /dev/null`)));
   const baselineCmd = `${pairs.join('; ')}; true`;
-  const craftCmd = `${q(pyenvPython('3.12'))} ${q(ORACLE)} ${q(p.dir)} > /dev/null`;
+  // The oracle reads parts from JSON (it would need PyYAML for the project file).
+  const partsJson = join(WORK, `${p.name}.parts.json`);
+  writeFileSync(partsJson, JSON.stringify(p.parts.map((r, i) => ({ name: r.name, installDir: installs[i], stage: ['*'], permissions: [], after: [] }))));
+  const craftCmd = `${q(pyenvPython('3.12'))} ${q(ORACLE)} ${q(p.dir)} --parts-json ${q(partsJson)} > /dev/null`;
   const { cold, warm, env } = reportCommands(p.dir);
 
   log('  warming the page cache');
