@@ -11,7 +11,9 @@ import { join } from 'node:path';
 import { FsError } from '../errors.js';
 import type { Digest, Entry, PartName, Project } from '../model.js';
 import { MAX_CLASSIFY_READ, type DiskFileSource } from '../scan/file-source.js';
+import type { PartScan, ScanResult } from '../scan/scan.js';
 import { toFsPath } from '../util/fsname.js';
+import { xxh64Bytes } from '../util/hash.js';
 import type { FileSource } from './types.js';
 
 /** A file the scan saw as a regular file, with the absolute path that reads it. */
@@ -70,15 +72,21 @@ export function readConfinedSync(abs: string, expect: { dev: bigint; ino: bigint
 
 /**
  * A `DiskFileSource` whose `read` is synchronous underneath (see above); everything else is delegated.
- * Classification wraps the scan's source in one of these.
+ * Classification wraps the scan's source in one of these. Given the scan, `digest` also reads
+ * synchronously what the scan did not hash (files of a size no other part has at that path).
  */
 export class SyncDiskSource implements FileSource {
   readonly project: Project;
   readonly parts: readonly PartName[];
+  private readonly scans = new Map<string, PartScan>();
 
-  constructor(readonly disk: DiskFileSource) {
+  constructor(
+    readonly disk: DiskFileSource,
+    scan?: ScanResult,
+  ) {
     this.project = disk.project;
     this.parts = disk.parts;
+    for (const p of scan?.parts ?? []) this.scans.set(p.spec.name, p);
   }
 
   entry(part: PartName, path: string): Entry | undefined {
@@ -106,7 +114,14 @@ export class SyncDiskSource implements FileSource {
     return this.disk.head(part, path, n);
   }
 
-  digest(part: PartName, path: string): Promise<Digest> {
-    return this.disk.digest(part, path);
+  async digest(part: PartName, path: string): Promise<Digest> {
+    const p = this.scans.get(part);
+    if (!p) return this.disk.digest(part, path);
+    const known = p.digests.get(path);
+    if (known) return known;
+    // As DiskFileSource.digest does, kept on the part scan for whoever asks next.
+    const d = await xxh64Bytes(await this.read(part, path));
+    p.digests.set(path, d);
+    return d;
   }
 }
