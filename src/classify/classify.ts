@@ -140,10 +140,17 @@ export async function classify(source: FileSource, collisions: Collision[], opts
     collisions.forEach((_, i) => order.push(i));
   }
   let done = 0;
+  let turned = performance.now();
   try {
     for (const i of order) {
       findings[i] = await classifyCollision(src, collisions[i] as Collision, rules);
       done++;
+      // Reads are synchronous, so nothing here yields to the event loop by itself: let the workers'
+      // answers in (and send them more work) every few milliseconds.
+      if (pool && performance.now() - turned > 5) {
+        await new Promise((resolve) => setImmediate(resolve));
+        turned = performance.now();
+      }
       if (done % 100 === 0) opts.progress?.({ phase: 'classifying', done, total: collisions.length });
     }
   } finally {

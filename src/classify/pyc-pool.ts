@@ -28,6 +28,8 @@ export interface PycPool {
 
 /** Small enough that the main thread rarely waits for the batch it needs, large enough that messages are cheap. */
 const BATCH_FILES = 48;
+/** Batches queued at each worker, so it has work while the main thread is busy between event-loop turns. */
+const IN_FLIGHT = 3;
 
 interface Task {
   part: PartName;
@@ -109,7 +111,7 @@ export function startPycPool(
   const send = (w: Worker): void => {
     const mine = inFlight.get(w);
     if (!mine) return;
-    while (mine.size < 2) {
+    while (mine.size < IN_FLIGHT) {
       while (next < batches.length && (batches[next] as Batch).state !== 'queued') next++;
       if (next >= batches.length) return;
       const id = next++;
