@@ -23,6 +23,8 @@ export interface PycPoolOptions {
 
 export interface PycPool {
   provider: PycFactsProvider;
+  /** Batches fingerprinted by workers and on the main thread so far. */
+  stats(): { workers: number; inline: number };
   close(): Promise<void>;
 }
 
@@ -104,7 +106,11 @@ export function startPycPool(
       t.waiters = undefined;
     });
   };
-  const runHere = (b: Batch): void => finish(b, runPycJob(b.job));
+  const counts = { workers: 0, inline: 0 };
+  const runHere = (b: Batch): void => {
+    counts.inline++;
+    finish(b, runPycJob(b.job));
+  };
 
   let next = 0;
   const inFlight = new Map<Worker, Map<number, Batch>>();
@@ -132,7 +138,10 @@ export function startPycPool(
     w.on('message', (msg: { id: number; facts: WireFacts[] }) => {
       const b = batches[msg.id] as Batch;
       inFlight.get(w)?.delete(msg.id);
-      if (b.state === 'sent') finish(b, msg.facts);
+      if (b.state === 'sent') {
+        counts.workers++;
+        finish(b, msg.facts);
+      }
       send(w);
     });
     w.on('error', () => fail(w));
@@ -152,6 +161,7 @@ export function startPycPool(
 
   return {
     provider,
+    stats: () => ({ ...counts }),
     async close() {
       const all = [...inFlight.keys()];
       inFlight.clear();
