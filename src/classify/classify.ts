@@ -4,12 +4,18 @@
  * real/unknown verdict for that pair instead of aborting the scan.
  */
 import type { Collision, Finding, PairVerdict, PartName, ProgressSink, RelPath } from '../model.js';
+import { DiskFileSource } from '../scan/file-source.js';
+import { SyncDiskSource } from './disk-reads.js';
+import { providePycFacts } from './pyc-facts.js';
+import { startPycPool, type PycPoolOptions } from './pyc-pool.js';
 import { RULES, ruleById } from './registry.js';
 import { formatMessage, type FileSource, type PairContext, type Rule, type RuleVerdict } from './types.js';
 
 export interface ClassifyOptions {
   rules?: readonly Rule[];
   progress?: ProgressSink;
+  /** Fingerprint workers for pycs read from disk (`pyc-pool.ts`); `{ threads: 0 }` fingerprints inline. */
+  pycPool?: PycPoolOptions;
 }
 
 const RANK = { identical: 0, benign: 1, real: 2 } as const;
@@ -75,42 +81,83 @@ export function renderReason(v: Pick<PairVerdict, 'rule' | 'messageId' | 'args'>
   return formatMessage(rule, v.messageId, v.args);
 }
 
+/** The pycs the python-bytecode rule will fingerprint, in the order classification asks for them. */
+function pycFiles(source: FileSource, collisions: readonly Collision[]): { part: PartName; path: string }[] {
+  const out: { part: PartName; path: string }[] = [];
+  for (const c of collisions) {
+    if (!c.path.endsWith('.pyc')) continue;
+    for (const part of c.parts) if (source.entry(part, c.path)?.type === 'file') out.push({ part, path: c.path });
+  }
+  return out;
+}
+
+async function classifyCollision(source: FileSource, c: Collision, rules: readonly Rule[]): Promise<Finding> {
+  const verdicts: PairVerdict[] = [];
+  for (const pair of c.pairs) {
+    verdicts.push(await classifyPair(source, c.path, pair.parts[0], pair.parts[1], pair.kind, rules));
+  }
+  let worst = verdicts[0] as PairVerdict;
+  for (const v of verdicts) if (RANK[v.verdict] > RANK[worst.verdict]) worst = v;
+  const kinds = c.pairs.map((p) => p.kind);
+  const finding: Finding = {
+    path: c.path,
+    parts: c.parts,
+    pairs: c.pairs.map((p) => p.parts),
+    kind: c.pairs.find((p) => p === c.pairs[verdicts.indexOf(worst)])?.kind ?? kinds[0] ?? 'contents',
+    // A rule that found the pair identical after all (cannot happen for a collision) would still be a finding.
+    verdict: worst.verdict === 'identical' ? 'benign' : worst.verdict,
+    rule: worst.rule,
+    messageId: worst.messageId,
+    reason: renderReason(worst),
+    args: worst.args,
+    evidence: worst.evidence,
+  };
+  if (worst.unknown) finding.unknown = true;
+  if (verdicts.length > 1) {
+    // The JSON contract (docs/json.md) puts per-pair verdicts in the evidence.
+    finding.evidence = {
+      ...worst.evidence,
+      pairs: verdicts.map((v) => ({ parts: v.parts, verdict: v.verdict, rule: v.rule, reason: renderReason(v) })),
+    };
+  }
+  return finding;
+}
+
 export async function classify(source: FileSource, collisions: Collision[], opts: ClassifyOptions = {}): Promise<Finding[]> {
   const rules = opts.rules ?? RULES;
-  const findings: Finding[] = [];
+  // Reads from the scan's tree are synchronous (see disk-reads.ts); a per-classify wrapper also keeps
+  // the rules' per-source memos to this run.
+  const src = source instanceof DiskFileSource ? new SyncDiskSource(source) : source;
+  const pool = src instanceof SyncDiskSource ? startPycPool(src, pycFiles(src, collisions), opts.pycPool) : undefined;
+  if (pool) providePycFacts(src, pool.provider);
+  const findings = new Array<Finding>(collisions.length);
+  // Everything but pycs first, while the workers fingerprint the pycs; findings keep collision order.
+  const order: number[] = [];
+  if (pool) {
+    collisions.forEach((c, i) => c.path.endsWith('.pyc') || order.push(i));
+    collisions.forEach((c, i) => c.path.endsWith('.pyc') && order.push(i));
+  } else {
+    collisions.forEach((_, i) => order.push(i));
+  }
   let done = 0;
-  for (const c of collisions) {
-    const verdicts: PairVerdict[] = [];
-    for (const pair of c.pairs) {
-      verdicts.push(await classifyPair(source, c.path, pair.parts[0], pair.parts[1], pair.kind, rules));
+  let turned = performance.now();
+  try {
+    for (const i of order) {
+      findings[i] = await classifyCollision(src, collisions[i] as Collision, rules);
+      done++;
+      // Reads are synchronous, so nothing here yields to the event loop by itself: let the workers'
+      // answers in (and send them more work) every few milliseconds.
+      if (pool && performance.now() - turned > 5) {
+        await new Promise((resolve) => setImmediate(resolve));
+        turned = performance.now();
+      }
+      if (done % 100 === 0) opts.progress?.({ phase: 'classifying', done, total: collisions.length });
     }
-    let worst = verdicts[0] as PairVerdict;
-    for (const v of verdicts) if (RANK[v.verdict] > RANK[worst.verdict]) worst = v;
-    const kinds = c.pairs.map((p) => p.kind);
-    const finding: Finding = {
-      path: c.path,
-      parts: c.parts,
-      pairs: c.pairs.map((p) => p.parts),
-      kind: c.pairs.find((p) => p === c.pairs[verdicts.indexOf(worst)])?.kind ?? kinds[0] ?? 'contents',
-      // A rule that found the pair identical after all (cannot happen for a collision) would still be a finding.
-      verdict: worst.verdict === 'identical' ? 'benign' : worst.verdict,
-      rule: worst.rule,
-      messageId: worst.messageId,
-      reason: renderReason(worst),
-      args: worst.args,
-      evidence: worst.evidence,
-    };
-    if (worst.unknown) finding.unknown = true;
-    if (verdicts.length > 1) {
-      // The JSON contract (docs/json.md) puts per-pair verdicts in the evidence.
-      finding.evidence = {
-        ...worst.evidence,
-        pairs: verdicts.map((v) => ({ parts: v.parts, verdict: v.verdict, rule: v.rule, reason: renderReason(v) })),
-      };
+  } finally {
+    if (pool) {
+      providePycFacts(src, undefined);
+      await pool.close();
     }
-    findings.push(finding);
-    done++;
-    if (done % 100 === 0) opts.progress?.({ phase: 'classifying', done, total: collisions.length });
   }
   opts.progress?.({ phase: 'classifying', done, total: collisions.length });
   return findings;

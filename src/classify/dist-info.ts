@@ -5,10 +5,11 @@
  */
 import type { PartName } from '../model.js';
 import { parseMetadata } from '../python/dist/metadata.js';
-import { parseRecord, type RecordRow } from '../python/dist/record.js';
+import type { RecordRow } from '../python/dist/record.js';
 import { ownerIndex, type InstalledDist, type OwnerIndex } from '../python/dist/owner.js';
 import type { FileSource } from './types.js';
 import { memoFor } from './memo.js';
+import { recordRowsOf } from './record-rows.js';
 
 export interface DistOwner {
   name: string;
@@ -45,7 +46,7 @@ async function buildIndex(source: FileSource, part: PartName, site: string): Pro
     const rows: RecordRow[] = [{ path: `${child}/RECORD` }];
     if (source.entry(part, `${distInfo}/RECORD`)?.type === 'file') {
       try {
-        rows.push(...parseRecord(decoder.decode(await source.read(part, `${distInfo}/RECORD`))));
+        rows.push(...(await recordRowsOf(source, part, `${distInfo}/RECORD`)));
       } catch {
         // A corrupt RECORD owns nothing else; the RECORD rule reports it.
       }

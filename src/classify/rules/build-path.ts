@@ -16,7 +16,7 @@ const MAX_TEXT = 4 * 1024 * 1024;
 /** Names that are never text: skip them without reading (the fallback still reports them). */
 const BINARY = /\.(so(\.\d+)*|pyc|pyo|a|o|whl|zip|gz|bz2|xz|zst|png|jpe?g|gif|ico|woff2?|ttf|otf|mo|db|sqlite|npy|npz)$/i;
 
-interface TextFacts {
+export interface TextFacts {
   text: boolean;
   paths: string[];
   /** sha256 of the normalised text, of its first line, and of the rest. */
@@ -26,21 +26,43 @@ interface TextFacts {
   firstLine: string;
 }
 
-const sha = (s: string): string => createHash('sha256').update(s, 'latin1').digest('hex');
+const sha = (s: string | Uint8Array): string => (typeof s === 'string' ? createHash('sha256').update(s, 'latin1') : createHash('sha256').update(s)).digest('hex');
 const memo = memoFor<TextFacts>();
+
+const PARTS = Buffer.from('/parts/');
+const PIP = Buffer.from('/tmp/pip-');
+const NOT_TEXT: TextFacts = { text: false, paths: [], whole: '', first: '', rest: '', firstLine: '' };
+
+/**
+ * Most text holds no build path at all: then the normalised text is the bytes themselves, so they are
+ * hashed as they are, without decoding them to a string or running the path expressions. Undefined
+ * when the bytes might hold one (or the install dir is not ASCII, which the byte search would not
+ * match as the Latin-1 text does).
+ */
+function factsWithoutPaths(bytes: Uint8Array, installDir: string): TextFacts | undefined {
+  if (/[^\x00-\x7f]/.test(installDir)) return undefined;
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (buf.indexOf(PARTS) >= 0 || buf.indexOf(PIP) >= 0 || (installDir !== '' && buf.indexOf(installDir, 0, 'latin1') >= 0)) return undefined;
+  const nl = buf.indexOf(0x0a);
+  const firstLine = nl < 0 ? buf : buf.subarray(0, nl);
+  return { text: true, paths: [], whole: sha(buf), first: sha(firstLine), rest: sha(nl < 0 ? new Uint8Array(0) : buf.subarray(nl)), firstLine: latin1(firstLine) };
+}
+
+/** The facts of one part's copy; `plainFastPath: false` forces the string route (tests compare both). */
+export function textFacts(bytes: Uint8Array, part: string, installDir: string, plainFastPath = true): TextFacts {
+  if (!looksLikeText(bytes)) return NOT_TEXT;
+  const plain = plainFastPath ? factsWithoutPaths(bytes, installDir) : undefined;
+  if (plain) return plain;
+  const raw = latin1(bytes);
+  const norm = normaliseBuildPaths(raw, part, installDir);
+  const nl = norm.indexOf('\n');
+  const firstLine = nl < 0 ? norm : norm.slice(0, nl);
+  return { text: true, paths: findBuildPaths(raw, part), whole: sha(norm), first: sha(firstLine), rest: sha(nl < 0 ? '' : norm.slice(nl)), firstLine };
+}
 
 /** Each part's copy is read and normalised once per scan, however many pairs it is in. */
 function factsOf(source: FileSource, part: PartName, path: string): Promise<TextFacts> {
-  return memo(source, `${part}\0${path}`, () =>
-    source.read(part, path).then((bytes): TextFacts => {
-      if (!looksLikeText(bytes)) return { text: false, paths: [], whole: '', first: '', rest: '', firstLine: '' };
-      const raw = latin1(bytes);
-      const norm = normaliseBuildPaths(raw, part, source.installDir(part));
-      const nl = norm.indexOf('\n');
-      const firstLine = nl < 0 ? norm : norm.slice(0, nl);
-      return { text: true, paths: findBuildPaths(raw, part), whole: sha(norm), first: sha(firstLine), rest: sha(nl < 0 ? '' : norm.slice(nl)), firstLine };
-    }),
-  );
+  return memo(source, `${part}\0${path}`, () => source.read(part, path).then((bytes) => textFacts(bytes, part, source.installDir(part))));
 }
 
 export const buildPathRule: Rule = {

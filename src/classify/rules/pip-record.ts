@@ -5,11 +5,19 @@
  * name different files or a file whose difference is real.
  */
 import { posix } from 'node:path';
-import { parseRecord, type RecordRow } from '../../python/dist/record.js';
+import type { RecordRow } from '../../python/dist/record.js';
 import type { PartName } from '../../model.js';
-import type { Rule, RuleVerdict } from '../types.js';
+import { memoFor } from '../memo.js';
+import { recordRowsOf } from '../record-rows.js';
+import type { FileSource, Rule, RuleVerdict } from '../types.js';
 
-const decoder = new TextDecoder('utf-8', { fatal: false });
+/** Path → `algorithm=digest,size` of one part's RECORD, built once per scan. */
+const keysMemo = memoFor<Map<string, string>>();
+const key = (r: RecordRow): string => `${r.algorithm ?? ''}=${r.digest ?? ''},${r.size ?? ''}`;
+
+function keysOf(source: FileSource, part: PartName, path: string): Promise<Map<string, string>> {
+  return keysMemo(source, `${part}\0${path}`, async () => new Map((await recordRowsOf(source, part, path)).map((r) => [r.path, key(r)])));
+}
 
 /** Rows shown in evidence; a RECORD can have thousands. */
 const MAX_ROWS_SHOWN = 20;
@@ -26,19 +34,19 @@ export const pipRecordRule: Rule = {
   },
   applies: (ctx) => ctx.kind === 'contents' && /\.dist-info\/RECORD$/.test(ctx.path) && ctx.a.entry.type === 'file' && ctx.b.entry.type === 'file',
   async classify(ctx): Promise<RuleVerdict> {
-    let rowsA: RecordRow[];
-    let rowsB: RecordRow[];
+    let rowsA: readonly RecordRow[];
+    let mapA: Map<string, string>;
+    let mapB: Map<string, string>;
     try {
-      const read = async (part: PartName): Promise<RecordRow[]> => parseRecord(decoder.decode(await ctx.source.read(part, ctx.path)));
-      [rowsA, rowsB] = await Promise.all([read(ctx.a.part), read(ctx.b.part)]);
+      [rowsA, mapA, mapB] = await Promise.all([
+        recordRowsOf(ctx.source, ctx.a.part, ctx.path),
+        keysOf(ctx.source, ctx.a.part, ctx.path),
+        keysOf(ctx.source, ctx.b.part, ctx.path),
+      ]);
     } catch (e) {
       return { verdict: 'real', unknown: true, messageId: 'corrupt', args: { detail: (e as Error).message }, evidence: {} };
     }
     const site = posix.dirname(posix.dirname(ctx.path));
-    const key = (r: { path: string; algorithm?: string; digest?: string; size?: number }): string =>
-      `${r.algorithm ?? ''}=${r.digest ?? ''},${r.size ?? ''}`;
-    const mapA = new Map(rowsA.map((r) => [r.path, key(r)]));
-    const mapB = new Map(rowsB.map((r) => [r.path, key(r)]));
     const onlyA = [...mapA.keys()].filter((p) => !mapB.has(p));
     const onlyB = [...mapB.keys()].filter((p) => !mapA.has(p));
     if (onlyA.length > 0 || onlyB.length > 0) {

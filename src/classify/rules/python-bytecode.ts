@@ -6,47 +6,12 @@
  * or a different source are real.
  */
 import { comparePycs } from '../../python/pyc/compare.js';
-import { fingerprintPyc, type PycFingerprint } from '../../python/pyc/fingerprint.js';
+import type { PycFingerprint } from '../../python/pyc/fingerprint.js';
 import { sourceOfPyc } from '../../python/pyc/paths.js';
-import { describeVersion, parseHeader } from '../../python/pyc/header.js';
+import { describeVersion } from '../../python/pyc/header.js';
 import type { PartName } from '../../model.js';
 import type { FileSource, Rule, RuleVerdict } from '../types.js';
-import { memoFor } from '../memo.js';
-
-function headerInfo(buf: Uint8Array): Record<string, unknown> {
-  const h = parseHeader(buf);
-  if (!h.ok) return { error: h.reason, magic: h.magic };
-  const base = { magic: h.header.magic, python: describeVersion(h.header.version), invalidation: h.header.invalidation };
-  return h.header.invalidation === 'timestamp'
-    ? { ...base, mtime: h.header.mtime, sourceSize: h.header.sourceSize }
-    : { ...base, hash: Buffer.from(h.header.hash).toString('hex') };
-}
-
-/**
- * Each part's pyc is parsed once per scan, however many pairs it is in; the cache lives with the file
- * source, so rules stay pure functions of what they read.
- */
-interface PycFacts {
-  header: ReturnType<typeof parseHeader>;
-  info: Record<string, unknown>;
-  print: PycFingerprint | Error;
-}
-
-const factsMemo = memoFor<PycFacts>();
-
-async function facts(bytes: Uint8Array): Promise<PycFacts> {
-  let print: PycFingerprint | Error;
-  try {
-    print = fingerprintPyc(bytes);
-  } catch (e) {
-    print = e instanceof Error ? e : new Error(String(e));
-  }
-  return { header: parseHeader(bytes), info: headerInfo(bytes), print };
-}
-
-function fingerprint(source: FileSource, part: PartName, path: string, bytes: () => Promise<Uint8Array>): Promise<PycFacts> {
-  return factsMemo(source, `${part}\0${path}`, () => bytes().then(facts));
-}
+import { pycFactsOf } from '../pyc-facts.js';
 
 type SourceState = 'identical' | 'differs' | 'sourceless' | 'one-sided';
 
@@ -76,8 +41,7 @@ export const pythonBytecodeRule: Rule = {
   },
   applies: (ctx) => ctx.kind === 'contents' && ctx.path.endsWith('.pyc') && ctx.a.entry.type === 'file' && ctx.b.entry.type === 'file',
   async classify(ctx): Promise<RuleVerdict> {
-    const read = (part: PartName) => () => ctx.source.read(part, ctx.path);
-    const [xa, xb] = await Promise.all([fingerprint(ctx.source, ctx.a.part, ctx.path, read(ctx.a.part)), fingerprint(ctx.source, ctx.b.part, ctx.path, read(ctx.b.part))]);
+    const [xa, xb] = await Promise.all([pycFactsOf(ctx.source, ctx.a.part, ctx.path), pycFactsOf(ctx.source, ctx.b.part, ctx.path)]);
     const py = sourceOfPyc(ctx.path);
     const evidence: Record<string, unknown> = { headerA: xa.info, headerB: xb.info };
     if (py) evidence.source = py;

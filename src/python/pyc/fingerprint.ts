@@ -7,6 +7,7 @@
  * canonical serialisation, so equal fingerprints mean equal code short of a SHA-256 collision.
  */
 import { createHash } from 'node:crypto';
+import { canonicalBytes } from './canonical-bytes.js';
 import { filenamesOf } from './compare.js';
 import type { MValue } from './marshal.js';
 import { parsePyc } from './marshal.js';
@@ -29,8 +30,10 @@ const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byt
  * One canonical serialisation of the tree, hashed once. Strings are length-prefixed, so the encoding
  * is unambiguous. Shared subtrees are memoised as strings; a hostile reference graph could make the
  * expanded text explode, so past a budget we fall back to per-node digests (linear in nodes).
+ * `canonicalBytes` writes the same text as bytes, faster; this is the reference it is tested against,
+ * and the judge when only the exact budget count can tell.
  */
-function serialiseTree(root: MValue, budget: number): string | undefined {
+export function canonicalText(root: MValue, budget: number): string | undefined {
   const memo = new Map<MValue, string>();
   let total = 0;
   const lb = (b: Uint8Array): string => `${b.length}:${Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1')}`;
@@ -168,11 +171,31 @@ function digestTree(root: MValue): string {
   return d(root);
 }
 
+/** The digest budget: normal pycs serialise to a few times their body; 64x plus slack bounds memory. */
+const budgetOf = (body: Uint8Array): number => 64 * body.length + (1 << 20);
+
 /** Throws FormatError (from the reader) when the file cannot be parsed. */
 export function fingerprintPyc(buf: Uint8Array): PycFingerprint {
   const p = parsePyc(buf);
-  // Normal pycs serialise to a few times their body; 64x plus slack leaves room and bounds memory.
-  const text = serialiseTree(p.code, 64 * p.body.length + (1 << 20));
+  const budget = budgetOf(p.body);
+  const fast = canonicalBytes(p.code, budget, p.shared);
+  let code: string;
+  if (fast.ok && fast.upper <= budget) {
+    code = `s:${sha(fast.bytes)}`;
+  } else if (!fast.ok) {
+    code = `d:${digestTree(p.code)}`;
+  } else {
+    // Near the budget only the slow path's exact count decides which digest applies.
+    const text = canonicalText(p.code, budget);
+    code = text !== undefined ? `s:${sha(text)}` : `d:${digestTree(p.code)}`;
+  }
+  return { magic: p.header.magic, code, filenames: filenamesOf(p.code), body: sha(p.body) };
+}
+
+/** The fingerprint as computed before `canonicalBytes` (tests hold the two equal). */
+export function fingerprintPycReference(buf: Uint8Array): PycFingerprint {
+  const p = parsePyc(buf);
+  const text = canonicalText(p.code, budgetOf(p.body));
   const code = text !== undefined ? `s:${sha(text)}` : `d:${digestTree(p.code)}`;
   return { magic: p.header.magic, code, filenames: filenamesOf(p.code), body: sha(p.body) };
 }

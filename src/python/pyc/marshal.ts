@@ -176,6 +176,8 @@ export function stringToWtf8(s: string): Uint8Array {
 class Reader {
   pos: number;
   private readonly refs: (MValue | undefined)[] = [];
+  /** Every node a reference resolved to: the only nodes that occur more than once in the tree. */
+  readonly shared = new Set<MValue>();
   private readonly fields: readonly (readonly [string, FieldKind])[];
 
   constructor(
@@ -297,6 +299,7 @@ class Reader {
         const v = this.refs[n];
         // An unfilled slot is an object still being read: a reference cycle, which no pyc contains.
         if (v === undefined) this.fail(`reference ${n} to an unfinished object (cycle)`, at);
+        this.shared.add(v);
         return v;
       }
       case 0x3a: { // ':' slice, marshal v5 (3.14)
@@ -373,6 +376,8 @@ export interface ParsedPyc {
   format: MarshalFormat;
   body: Uint8Array;
   code: MValue;
+  /** The nodes that occur more than once in `code` (reference targets); every other node occurs once. */
+  shared: ReadonlySet<MValue>;
 }
 
 /** Header plus body; every problem (unknown magic, bad flags, corrupt body) is a FormatError. */
@@ -384,7 +389,9 @@ export function parsePyc(buf: Uint8Array): ParsedPyc {
   }
   const format = formatOfMagic(h.header.magic);
   const body = buf.subarray(h.header.size);
-  return { header: h.header, format, body, code: readMarshal(body, format, h.header.size) };
+  const reader = new Reader(body, format, h.header.size);
+  const code = reader.object(0);
+  return { header: h.header, format, body, code, shared: reader.shared };
 }
 
 // ---- helpers over the tree ----

@@ -1,10 +1,34 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { normaliseBuildPaths, findBuildPaths } from '../../../src/classify/build-paths.js';
-import { examplePart, treeRunner } from '../../helpers/tree.js';
+import { textFacts } from '../../../src/classify/rules/build-path.js';
+import { EXAMPLE, examplePart, treeRunner } from '../../helpers/tree.js';
 
 const run = treeRunner(afterAll);
 
 describe('build-path', () => {
+  it('hashes text without build paths as bytes, exactly as the normalised text would hash', () => {
+    // Every file of a real part under bin/ and in dist-info dirs: scripts with and without the venv path.
+    const part = 'flask-a';
+    const root = join(EXAMPLE, 'parts', part, 'install');
+    const files = readdirSync(root, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile() && (e.parentPath.includes('dist-info') || e.parentPath.endsWith('/bin')))
+      .map((e) => join(e.parentPath, e.name));
+    let plain = 0;
+    let withPaths = 0;
+    for (const f of files) {
+      const bytes = new Uint8Array(readFileSync(f));
+      const fast = textFacts(bytes, part, root);
+      expect(fast, f).toEqual(textFacts(bytes, part, root, false));
+      if (fast.text && fast.paths.length === 0) plain++;
+      if (fast.paths.length > 0) withPaths++;
+    }
+    // Both routes were taken.
+    expect(plain).toBeGreaterThan(5);
+    expect(withPaths).toBeGreaterThan(0);
+  });
+
   it('tokenises a part\'s own build paths only', () => {
     const text = '#!/root/parts/web/install/bin/python3\nX=/root/parts/web/build/x /root/parts/other/install/y /tmp/pip-install-ab_12/z';
     expect(normaliseBuildPaths(text, 'web')).toBe('#!${PART_INSTALL}/bin/python3\nX=${PART_BUILD}/x /root/parts/other/install/y ${PIP_TMP}/z');

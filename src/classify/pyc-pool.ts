@@ -1,0 +1,171 @@
+/**
+ * Fingerprints the pycs of a scan on worker threads while the main thread classifies everything else
+ * (issue 6: fingerprinting was most of the main thread's CPU). Files go out in batches, in the order
+ * classification will ask for them; when the main thread asks for a file whose batch no worker has
+ * taken yet, it takes the batch and fingerprints it itself instead of waiting. A file a worker could
+ * not read is read again on the main thread, so its error reads exactly as before.
+ */
+import { availableParallelism } from 'node:os';
+import type { Worker } from 'node:worker_threads';
+import type { PartName } from '../model.js';
+import { startWorker } from '../scan/hash-pool.js';
+import { confinedFile } from './disk-reads.js';
+import { pycFacts, type PycFacts, type PycFactsProvider } from './pyc-facts.js';
+import { fromWire, PYC_WORKER_MARK, runPycJob, type PycJob, type WireFacts } from './pyc-worker.js';
+import type { FileSource } from './types.js';
+
+export interface PycPoolOptions {
+  /** Worker threads; default: the cores available, at most 4. */
+  threads?: number;
+  /** Below this many files the pool does not start (a worker costs more than it saves). */
+  minFiles?: number;
+}
+
+export interface PycPool {
+  provider: PycFactsProvider;
+  /** Batches fingerprinted by workers and on the main thread so far. */
+  stats(): { workers: number; inline: number };
+  close(): Promise<void>;
+}
+
+/** Small enough that the main thread rarely waits for the batch it needs, large enough that messages are cheap. */
+const BATCH_FILES = 48;
+/** Batches queued at each worker, so it has work while the main thread is busy between event-loop turns. */
+const IN_FLIGHT = 3;
+
+interface Task {
+  part: PartName;
+  path: string;
+  batch: number;
+  /** Undefined while pending; null when the worker could not read the file. */
+  facts?: PycFacts | null;
+  waiters?: ((f: PycFacts | null) => void)[];
+}
+
+interface Batch {
+  tasks: Task[];
+  job: PycJob;
+  state: 'queued' | 'sent' | 'done';
+}
+
+/** Starts workers for `files` (in the order they will be asked for), or undefined to fingerprint inline. */
+export function startPycPool(
+  source: FileSource,
+  files: readonly { part: PartName; path: string }[],
+  opts: PycPoolOptions = {},
+): PycPool | undefined {
+  const threads = opts.threads ?? Math.min(availableParallelism(), 4);
+  if (threads < 1 || files.length < (opts.minFiles ?? 512)) return undefined;
+
+  const byKey = new Map<string, Task>();
+  const batches: Batch[] = [];
+  let cur: Task[] = [];
+  let job: PycJob = { abs: [], dev: [], ino: [], size: [] };
+  const flush = (): void => {
+    if (cur.length === 0) return;
+    batches.push({ tasks: cur, job, state: 'queued' });
+    cur = [];
+    job = { abs: [], dev: [], ino: [], size: [] };
+  };
+  for (const { part, path } of files) {
+    const key = `${part}\0${path}`;
+    if (byKey.has(key)) continue;
+    let abs: string;
+    let entry;
+    try {
+      ({ abs, entry } = confinedFile(source, part, path));
+    } catch {
+      continue; // not readable as confined: the main thread reports it when asked
+    }
+    const task: Task = { part, path, batch: batches.length };
+    byKey.set(key, task);
+    cur.push(task);
+    job.abs.push(abs);
+    job.dev.push(entry.dev);
+    job.ino.push(entry.ino);
+    job.size.push(entry.size);
+    if (cur.length >= BATCH_FILES) flush();
+  }
+  flush();
+  if (batches.length === 0) return undefined;
+
+  const workers: Worker[] = [];
+  for (let i = 0; i < Math.min(threads, batches.length); i++) {
+    const w = startWorker('../classify/pyc-worker', PYC_WORKER_MARK);
+    if (!w) break;
+    workers.push(w);
+  }
+  if (workers.length === 0) return undefined;
+
+  const finish = (b: Batch, facts: readonly WireFacts[]): void => {
+    b.state = 'done';
+    b.tasks.forEach((t, i) => {
+      const w = facts[i];
+      t.facts = w ? fromWire(w) : null;
+      for (const resolve of t.waiters ?? []) resolve(t.facts);
+      t.waiters = undefined;
+    });
+  };
+  const counts = { workers: 0, inline: 0 };
+  const runHere = (b: Batch): void => {
+    counts.inline++;
+    finish(b, runPycJob(b.job));
+  };
+
+  let next = 0;
+  const inFlight = new Map<Worker, Map<number, Batch>>();
+  const send = (w: Worker): void => {
+    const mine = inFlight.get(w);
+    if (!mine) return;
+    while (mine.size < IN_FLIGHT) {
+      while (next < batches.length && (batches[next] as Batch).state !== 'queued') next++;
+      if (next >= batches.length) return;
+      const id = next++;
+      const b = batches[id] as Batch;
+      b.state = 'sent';
+      mine.set(id, b);
+      w.postMessage({ id, job: b.job });
+    }
+  };
+  const fail = (w: Worker): void => {
+    // A worker that dies leaves its batches to the main thread, which cannot be wrong, only slower.
+    const mine = inFlight.get(w);
+    inFlight.delete(w);
+    for (const b of mine?.values() ?? []) if (b.state === 'sent') runHere(b);
+  };
+  for (const w of workers) {
+    inFlight.set(w, new Map());
+    w.on('message', (msg: { id: number; facts: WireFacts[] }) => {
+      const b = batches[msg.id] as Batch;
+      inFlight.get(w)?.delete(msg.id);
+      if (b.state === 'sent') {
+        counts.workers++;
+        finish(b, msg.facts);
+      }
+      send(w);
+    });
+    w.on('error', () => fail(w));
+    w.on('exit', () => fail(w));
+    send(w);
+  }
+
+  const provider: PycFactsProvider = (part, path) => {
+    const t = byKey.get(`${part}\0${path}`);
+    if (!t) return undefined;
+    const b = batches[t.batch] as Batch;
+    if (b.state === 'queued') runHere(b);
+    const fallback = (f: PycFacts | null): Promise<PycFacts> => (f ? Promise.resolve(f) : source.read(part, path).then(pycFacts));
+    if (t.facts !== undefined) return fallback(t.facts);
+    return new Promise<PycFacts | null>((resolve) => (t.waiters ??= []).push(resolve)).then(fallback);
+  };
+
+  return {
+    provider,
+    stats: () => ({ ...counts }),
+    async close() {
+      const all = [...inFlight.keys()];
+      inFlight.clear();
+      await Promise.all(all.map((w) => w.terminate()));
+    },
+  };
+}

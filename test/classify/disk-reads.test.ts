@@ -1,0 +1,87 @@
+/**
+ * Synchronous classification reads must be exactly as confined as DiskFileSource.read: for each way a
+ * read can be refused (symlink, symlinked parent, replaced file, changed size, not in the scan) both
+ * sources reject with the same message, and both read the same bytes and digests otherwise.
+ */
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { SyncDiskSource } from '../../src/classify/disk-reads.js';
+import type { PartName } from '../../src/model.js';
+import { DiskFileSource } from '../../src/scan/file-source.js';
+import { projectFromPartArgs } from '../../src/scan/project.js';
+import { scan } from '../../src/scan/scan.js';
+import { xxh64Bytes } from '../../src/util/hash.js';
+import { examplePart } from '../helpers/tree.js';
+
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+const PYC = 'lib/python3.11/site-packages/flask/__pycache__/app.cpython-311.pyc';
+
+async function fixture() {
+  const dir = mkdtempSync(join(tmpdir(), 'stagefix-sync-'));
+  dirs.push(dir);
+  const root = join(dir, 'a');
+  const pyc = readFileSync(examplePart('flask-a', PYC));
+  for (const rel of ['pkg/real.pyc', 'pkg/grows.pyc', 'pkg/replaced.pyc', 'real/inner.pyc']) {
+    mkdirSync(join(root, rel, '..'), { recursive: true });
+    writeFileSync(join(root, rel), pyc);
+  }
+  symlinkSync('real.pyc', join(root, 'pkg/link.pyc'));
+  symlinkSync('real', join(root, 'linked'));
+  const result = await scan(projectFromPartArgs([`a=${root}`], dir));
+  const disk = new DiskFileSource(result);
+  return { root, pyc, result, disk, sync: new SyncDiskSource(disk, result) };
+}
+
+async function message(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (e) {
+    return (e as Error).message;
+  }
+  throw new Error('expected the read to be refused');
+}
+
+describe('SyncDiskSource', () => {
+  it('reads what DiskFileSource reads and refuses what it refuses, with the same messages', async () => {
+    const { root, pyc, disk, sync } = await fixture();
+    const a = 'a' as PartName;
+    expect(Buffer.from(await sync.read(a, 'pkg/real.pyc')).equals(pyc)).toBe(true);
+    expect(Buffer.from(await sync.read(a, 'pkg/real.pyc')).equals(Buffer.from(await disk.read(a, 'pkg/real.pyc')))).toBe(true);
+
+    appendFileSync(join(root, 'pkg/grows.pyc'), 'x');
+    writeFileSync(join(root, 'pkg/new.pyc'), pyc);
+    renameSync(join(root, 'pkg/new.pyc'), join(root, 'pkg/replaced.pyc'));
+    const refused = ['pkg/link.pyc', 'linked/inner.pyc', 'pkg/grows.pyc', 'pkg/replaced.pyc', 'pkg/absent.pyc', 'pkg/../pkg/real.pyc', 'pkg'];
+    const seen = new Set<string>();
+    for (const path of refused) {
+      const expected = await message(disk.read(a, path));
+      expect(await message(sync.read(a, path)), path).toBe(expected);
+      seen.add(expected.replace(/^.*: /, ''));
+    }
+    // Every kind of refusal occurred (not one message for everything).
+    expect(seen).toEqual(
+      new Set([
+        'not a regular file in the scan',
+        'refusing to read through a symlinked or missing directory',
+        `file changed size while scanning (${pyc.length} → more bytes)`,
+        'file was replaced while scanning',
+        'refusing a non-normalised path',
+      ]),
+    );
+  });
+
+  it('digests a file the scan did not hash like DiskFileSource, and keeps it on the part scan', async () => {
+    const { pyc, result, disk, sync } = await fixture();
+    const a = 'a' as PartName;
+    const part = result.parts[0];
+    expect(part?.digests.has('real/inner.pyc')).toBe(false);
+    const d = await sync.digest(a, 'real/inner.pyc');
+    expect(d).toBe(await xxh64Bytes(pyc));
+    expect(part?.digests.get('real/inner.pyc')).toBe(d);
+    expect(await disk.digest(a, 'real/inner.pyc')).toBe(d);
+  });
+});
