@@ -2,7 +2,6 @@
  * The pipeline as one call, for the CLI and for library users: load → scan → classify → report.
  */
 import { classify } from './classify/classify.js';
-import { SyncDiskSource } from './classify/disk-reads.js';
 import { runIntegrity } from './integrity/index.js';
 import type { ProgressSink, Project, Report } from './model.js';
 import { buildReport } from './report/build.js';
@@ -54,8 +53,7 @@ export async function analyse(project: Project, progress?: ProgressSink, opts: A
     throw e;
   }
   const source = new DiskFileSource(result, opts.cache);
-  // Synchronous confined reads and the scan's digests for classification (issue 6).
-  const findings = await classify(new SyncDiskSource(source, result), result.collisions, progress ? { progress } : {});
+  const findings = await classify(source, result.collisions, progress ? { progress } : {});
   // Problems that are not same-path collisions (version skew, shadowing, ABI, dangling links...).
   findings.push(...(await runIntegrity(result, source)));
   // Saved last: the rules' header reads are remembered too.

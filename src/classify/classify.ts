@@ -5,7 +5,6 @@
  */
 import type { Collision, Finding, PairVerdict, PartName, ProgressSink, RelPath } from '../model.js';
 import { DiskFileSource } from '../scan/file-source.js';
-import { SyncDiskSource } from './disk-reads.js';
 import { providePycFacts } from './pyc-facts.js';
 import { startPycPool, type PycPoolOptions } from './pyc-pool.js';
 import { RULES, ruleById } from './registry.js';
@@ -125,11 +124,9 @@ async function classifyCollision(source: FileSource, c: Collision, rules: readon
 
 export async function classify(source: FileSource, collisions: Collision[], opts: ClassifyOptions = {}): Promise<Finding[]> {
   const rules = opts.rules ?? RULES;
-  // Reads from the scan's tree are synchronous (see disk-reads.ts); a per-classify wrapper also keeps
-  // the rules' per-source memos to this run.
-  const src = source instanceof DiskFileSource ? new SyncDiskSource(source) : source;
-  const pool = src instanceof SyncDiskSource ? startPycPool(src, pycFiles(src, collisions), opts.pycPool) : undefined;
-  if (pool) providePycFacts(src, pool.provider);
+  // Workers read pycs from disk themselves, so only a source on disk gets a pool.
+  const pool = source instanceof DiskFileSource ? startPycPool(source, pycFiles(source, collisions), opts.pycPool) : undefined;
+  if (pool) providePycFacts(source, pool.provider);
   const findings = new Array<Finding>(collisions.length);
   // Everything but pycs first, while the workers fingerprint the pycs; findings keep collision order.
   const order: number[] = [];
@@ -143,7 +140,7 @@ export async function classify(source: FileSource, collisions: Collision[], opts
   let turned = performance.now();
   try {
     for (const i of order) {
-      findings[i] = await classifyCollision(src, collisions[i] as Collision, rules);
+      findings[i] = await classifyCollision(source, collisions[i] as Collision, rules);
       done++;
       // Reads are synchronous, so nothing here yields to the event loop by itself: let the workers'
       // answers in (and send them more work) every few milliseconds.
@@ -155,7 +152,7 @@ export async function classify(source: FileSource, collisions: Collision[], opts
     }
   } finally {
     if (pool) {
-      providePycFacts(src, undefined);
+      providePycFacts(source, undefined);
       await pool.close();
     }
   }

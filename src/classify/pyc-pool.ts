@@ -9,7 +9,7 @@ import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import type { PartName } from '../model.js';
 import { startWorker } from '../scan/hash-pool.js';
-import { confinedFile } from './disk-reads.js';
+import { confinedFile } from '../scan/file-source.js';
 import { pycFacts, type PycFacts, type PycFactsProvider } from './pyc-facts.js';
 import { fromWire, PYC_WORKER_MARK, runPycJob, type PycJob, type WireFacts } from './pyc-worker.js';
 import type { FileSource } from './types.js';

@@ -4,7 +4,7 @@
  * final symlink, same inode and size), and sends back only the small facts, never file contents.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { readConfinedSync } from './disk-reads.js';
+import { readConfinedSync } from '../scan/file-source.js';
 import { pycFacts, type PycFacts } from './pyc-facts.js';
 
 /** Files to fingerprint: absolute paths checked by the main thread, and what the scan saw of each. */

@@ -1,10 +1,14 @@
 /**
- * The on-disk FileSource the classifier reads through. Reads are confined: a path is read only when
- * the scan saw it as a regular file and every parent component as a real directory, and the final
- * open refuses symlinks (O_NOFOLLOW), so nothing a part ships can redirect a read outside its tree.
+ * The on-disk FileSource the classifier and the integrity rules read through. Reads are confined: a path
+ * is read only when the scan saw it as a regular file and every parent component as a real directory,
+ * the open refuses symlinks (O_NOFOLLOW), and the file must still be the scanned inode and size, so
+ * nothing a part ships can redirect a read outside its tree.
+ *
+ * Reads are synchronous. An async read is four libuv round trips (open, fstat, read, close) and the
+ * rules await each one in turn, so on a big scan the main thread sat idle most of the time; a read here
+ * is the same four system calls, done in place on what is almost always a cached page.
  */
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FsError } from '../errors.js';
 import type { FileSource } from '../classify/types.js';
@@ -17,6 +21,64 @@ import { HEAD_BYTES } from './hash-worker.js';
 
 /** Rules never need more than this of one file; larger reads are refused rather than exhausting memory. */
 export const MAX_CLASSIFY_READ = 64 * 1024 * 1024;
+
+/** A file the scan saw as a regular file, with the absolute path that reads it. */
+export interface ConfinedFile {
+  abs: string;
+  entry: Entry;
+}
+
+/**
+ * Where `path` of `part` may be read from, or an FsError: the path is normalised, every parent is a
+ * directory in the scan and the path itself a regular file (no larger than `MAX_CLASSIFY_READ` unless
+ * only its head is wanted).
+ */
+export function confinedFile(source: Pick<FileSource, 'installDir' | 'entry'>, part: PartName, path: string, whole = true): ConfinedFile {
+  const dir = source.installDir(part);
+  if (path === '' || path.startsWith('/') || path.endsWith('/') || path.includes('//') || /(^|\/)\.\.?(\/|$)/.test(path)) {
+    throw new FsError(join(dir, path), 'refusing a non-normalised path');
+  }
+  for (let slash = path.indexOf('/'); slash >= 0; slash = path.indexOf('/', slash + 1)) {
+    if (source.entry(part, path.slice(0, slash))?.type !== 'dir') {
+      throw new FsError(join(dir, path), 'refusing to read through a symlinked or missing directory');
+    }
+  }
+  const entry = source.entry(part, path);
+  if (entry?.type !== 'file') throw new FsError(join(dir, path), 'not a regular file in the scan');
+  const abs = join(dir, path);
+  if (whole && entry.size > MAX_CLASSIFY_READ) throw new FsError(abs, `file is ${entry.size} bytes, larger than rules read`);
+  return { abs, entry };
+}
+
+/**
+ * The first `n` bytes of a file (all of it by default), checked against what the scan saw: the same
+ * inode, and the same size (a whole read asks for one byte more, so growth is seen without unbounded reads).
+ */
+export function readConfinedSync(abs: string, expect: { dev: bigint; ino: bigint; size: number }, n = expect.size): Buffer {
+  let fd: number;
+  try {
+    fd = openSync(toFsPath(abs), constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch (err) {
+    throw new FsError(abs, `cannot open (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  try {
+    const st = fstatSync(fd, { bigint: true });
+    if (st.ino !== expect.ino || st.dev !== expect.dev) throw new FsError(abs, 'file was replaced while scanning');
+    const whole = n >= expect.size;
+    const want = whole ? expect.size : n;
+    const buf = Buffer.allocUnsafe(whole ? want + 1 : want);
+    let off = 0;
+    while (off < buf.length) {
+      const got = readSync(fd, buf, off, buf.length - off, off);
+      if (got === 0) break;
+      off += got;
+    }
+    if (off !== want) throw new FsError(abs, `file changed size while scanning (${expect.size} → ${off === buf.length ? 'more' : off} bytes)`);
+    return buf.subarray(0, off);
+  } finally {
+    closeSync(fd);
+  }
+}
 
 export class DiskFileSource implements FileSource {
   readonly project: Project;
@@ -65,89 +127,23 @@ export class DiskFileSource implements FileSource {
     return index.get(dir) ?? [];
   }
 
-  private checkConfined(p: PartScan, path: string): Entry {
-    const parts = path.split('/');
-    if (parts.some((c) => c === '' || c === '.' || c === '..')) {
-      throw new FsError(join(p.spec.installDir, path), 'refusing a non-normalised path');
-    }
-    for (let i = 1; i < parts.length; i++) {
-      const parent = p.entries.get(parts.slice(0, i).join('/'));
-      if (parent?.type !== 'dir') {
-        throw new FsError(join(p.spec.installDir, path), 'refusing to read through a symlinked or missing directory');
-      }
-    }
-    const e = p.entries.get(path);
-    if (e?.type !== 'file') throw new FsError(join(p.spec.installDir, path), 'not a regular file in the scan');
-    return e;
-  }
-
   async read(part: PartName, path: string): Promise<Uint8Array> {
-    const p = this.part(part);
-    const e = this.checkConfined(p, path);
-    const abs = join(p.spec.installDir, path);
-    if (e.size > MAX_CLASSIFY_READ) throw new FsError(abs, `file is ${e.size} bytes, larger than rules read`);
-    let fh;
-    try {
-      fh = await open(toFsPath(abs), constants.O_RDONLY | constants.O_NOFOLLOW);
-    } catch (err) {
-      throw new FsError(abs, `cannot open (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
-    }
-    try {
-      const st = await fh.stat({ bigint: true });
-      if (st.ino !== e.ino || st.dev !== e.dev) throw new FsError(abs, 'file was replaced while scanning');
-      // Read at most what the scan saw plus one byte, so growth is detected without unbounded reads.
-      const buf = Buffer.alloc(e.size + 1);
-      let off = 0;
-      for (;;) {
-        const { bytesRead } = await fh.read(buf, off, buf.length - off, off);
-        if (bytesRead === 0) break;
-        off += bytesRead;
-        if (off === buf.length) break;
-      }
-      if (off !== e.size) throw new FsError(abs, `file changed size while scanning (${e.size} → ${off === buf.length ? 'more' : off} bytes)`);
-      return buf.subarray(0, off);
-    } finally {
-      await fh.close();
-    }
+    const f = confinedFile(this, part, path);
+    return readConfinedSync(f.abs, f.entry);
   }
 
-  /**
-   * Synchronous on purpose: a header read is four system calls on a cached page, and a promise per call
-   * costs several times that (integrity rules read the header of every staged pyc).
-   */
   async head(part: PartName, path: string, n: number): Promise<Uint8Array> {
     const p = this.part(part);
-    const e = this.checkConfined(p, path);
+    const f = confinedFile(this, part, path, false);
     // Known from the hash pass or the cache (read while the file had exactly this status).
     const known = p.heads.get(path) ?? (p.cacheHits ? hitHead(p.cacheHits, path) : undefined);
-    if (known && (n <= known.length || known.length === e.size)) return known.subarray(0, n);
-    const abs = join(p.spec.installDir, path);
-    let fd: number;
-    try {
-      fd = openSync(toFsPath(abs), constants.O_RDONLY | constants.O_NOFOLLOW);
-    } catch (err) {
-      throw new FsError(abs, `cannot open (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    if (known && (n <= known.length || known.length === f.entry.size)) return known.subarray(0, n);
+    const head = readConfinedSync(f.abs, f.entry, n);
+    if (n <= HEAD_BYTES) {
+      p.heads.set(path, head);
+      this.cache?.record(p.spec.installDir, path, f.entry, { head });
     }
-    try {
-      const st = fstatSync(fd, { bigint: true });
-      if (st.ino !== e.ino || st.dev !== e.dev) throw new FsError(abs, 'file was replaced while scanning');
-      const buf = Buffer.alloc(Math.min(n, e.size));
-      let off = 0;
-      while (off < buf.length) {
-        const got = readSync(fd, buf, off, buf.length - off, off);
-        if (got === 0) break;
-        off += got;
-      }
-      if (off < buf.length) throw new FsError(abs, `file changed size while scanning (${e.size} → ${off} bytes)`);
-      if (n <= HEAD_BYTES) {
-        const head = buf.subarray(0, Math.min(n, HEAD_BYTES));
-        p.heads.set(path, head);
-        this.cache?.record(p.spec.installDir, path, e, { head });
-      }
-      return buf;
-    } finally {
-      closeSync(fd);
-    }
+    return head;
   }
 
   async digest(part: PartName, path: string): Promise<Digest> {

@@ -70,10 +70,14 @@ function batches(tasks: readonly HashTask[]): HashTask[][] {
  * the caller works inline.
  */
 export function startWorker(name: string, mark: string): Worker | undefined {
-  const js = new URL(`./${name}.js`, import.meta.url);
-  if (existsSync(fileURLToPath(js))) return new Worker(js, { workerData: { mark } });
-  const ts = new URL(`./${name}.ts`, import.meta.url);
-  if (!existsSync(fileURLToPath(ts))) return undefined;
+  // Beside this module first (the bundle in dist/bundle/ is flat), then at `name` (the module tree).
+  const names = [...new Set([`./${name.slice(name.lastIndexOf('/') + 1)}`, `./${name}`])];
+  for (const n of names) {
+    const js = new URL(`${n}.js`, import.meta.url);
+    if (existsSync(fileURLToPath(js))) return new Worker(js, { workerData: { mark } });
+  }
+  const ts = names.map((n) => new URL(`${n}.ts`, import.meta.url)).find((u) => existsSync(fileURLToPath(u)));
+  if (!ts) return undefined;
   let tsx: string;
   try {
     tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;

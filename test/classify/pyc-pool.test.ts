@@ -8,7 +8,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { classify } from '../../src/classify/classify.js';
-import { SyncDiskSource } from '../../src/classify/disk-reads.js';
 import { pycFacts } from '../../src/classify/pyc-facts.js';
 import { startPycPool } from '../../src/classify/pyc-pool.js';
 import type { PartName } from '../../src/model.js';
@@ -29,7 +28,7 @@ function pycFiles(result: ScanResult): { part: PartName; path: string }[] {
 describe('pyc pool', () => {
   it('gives the facts computed inline for every pyc of the example that collides', async () => {
     const result = await scan(loadProject(EXAMPLE));
-    const source = new SyncDiskSource(new DiskFileSource(result), result);
+    const source = new DiskFileSource(result);
     const files = pycFiles(result);
     expect(files.length).toBeGreaterThan(40);
     const pool = startPycPool(source, files, { minFiles: 0, threads: 2 });
@@ -48,8 +47,8 @@ describe('pyc pool', () => {
   it('classifies the example exactly as without workers', async () => {
     const result = await scan(loadProject(EXAMPLE));
     const disk = new DiskFileSource(result);
-    const inline = await classify(new SyncDiskSource(disk, result), result.collisions, { pycPool: { threads: 0 } });
-    const pooled = await classify(new SyncDiskSource(disk, result), result.collisions, { pycPool: { minFiles: 0, threads: 2 } });
+    const inline = await classify(disk, result.collisions, { pycPool: { threads: 0 } });
+    const pooled = await classify(disk, result.collisions, { pycPool: { minFiles: 0, threads: 2 } });
     expect(pooled.some((f) => f.rule === 'python-bytecode')).toBe(true);
     expect(pooled).toEqual(inline);
   });
@@ -60,7 +59,7 @@ describe('pyc pool', () => {
     const rel = 'lib/python3.11/site-packages/flask/__pycache__/app.cpython-311.pyc';
     for (const p of ['flask-a', 'flask-b']) cpSync(join(EXAMPLE, 'parts', p, 'install', rel), join(dir, p, rel), { recursive: true });
     const result = await scan(projectFromPartArgs(['flask-a=' + join(dir, 'flask-a'), 'flask-b=' + join(dir, 'flask-b')], dir));
-    const source = new SyncDiskSource(new DiskFileSource(result), result);
+    const source = new DiskFileSource(result);
     // Replaced after the scan: same bytes, another inode.
     const abs = join(dir, 'flask-a', rel);
     writeFileSync(`${abs}.new`, readFileSync(abs));

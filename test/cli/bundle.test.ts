@@ -27,7 +27,7 @@ const stable = (json: string): unknown => {
 
 describe('bundled CLI', () => {
   it('is built by npm run build', () => {
-    for (const f of ['stagefix.js', 'part-worker.js', 'hash-worker.js']) expect(existsSync(join(BUNDLE, f)), `${f}: run npm run build`).toBe(true);
+    for (const f of ['stagefix.js', 'part-worker.js', 'hash-worker.js', 'pyc-worker.js']) expect(existsSync(join(BUNDLE, f)), `${f}: run npm run build`).toBe(true);
   });
 
   it('bin/stagefix.js gives the in-process answer on the example (json and text)', async () => {
