@@ -37,6 +37,22 @@ export function renderText(report: Report, opts: TextOptions): string {
     out.push(parts.join(', '));
   }
   const limit = opts.verbose ? Infinity : (opts.maxRealPerPair ?? 15);
+  // Each pair's findings with that pair's verdict, in one pass (a big snap has tens of thousands of
+  // findings and dozens of pairs).
+  const byPair = new Map<string, { f: Finding; verdict: string }[]>();
+  for (const f of report.findings) {
+    const seen = new Set<string>();
+    for (const pv of pairViews(f)) {
+      const key = `${pv.parts[0]}\0${pv.parts[1]}`;
+      // The first view of a pair gives its verdict, as a lookup by pair would.
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const list = byPair.get(key);
+      const item = { f, verdict: pv.verdict };
+      if (list) list.push(item);
+      else byPair.set(key, [item]);
+    }
+  }
   for (const ps of s.pairs) {
     out.push('');
     const rules = Object.entries(ps.byRule)
@@ -45,10 +61,8 @@ export function renderText(report: Report, opts: TextOptions): string {
     const head = ps.real > 0 ? red('REAL  ') : green('BENIGN');
     out.push(`${head} ${bold(`${ps.parts[0]} ↔ ${ps.parts[1]}`)}: ${n(ps.real)} real, ${n(ps.benign)} benign${ps.accepted ? `, ${n(ps.accepted)} accepted` : ''}`);
     out.push(dim(`       ${rules}`));
-    const mine = (f: Finding): boolean => pairViews(f).some((pv) => pv.parts[0] === ps.parts[0] && pv.parts[1] === ps.parts[1]);
-    const verdictFor = (f: Finding): string =>
-      pairViews(f).find((pv) => pv.parts[0] === ps.parts[0] && pv.parts[1] === ps.parts[1])?.verdict ?? f.verdict;
-    const real = report.findings.filter((f) => mine(f) && verdictFor(f) === 'real');
+    const mine = byPair.get(`${ps.parts[0]}\0${ps.parts[1]}`) ?? [];
+    const real = mine.filter((x) => x.verdict === 'real').map((x) => x.f);
     for (const f of real.slice(0, limit)) {
       const tag = f.accepted ? yellow('accepted') : f.unknown ? red('real/unknown') : red('real');
       out.push(`  ${tag} ${displayName(f.path)} ${dim(`[${f.rule}]`)}`);
@@ -56,7 +70,7 @@ export function renderText(report: Report, opts: TextOptions): string {
     }
     if (real.length > limit) out.push(dim(`  … and ${n(real.length - limit)} more real (use --verbose or --format json)`));
     if (opts.verbose) {
-      for (const f of report.findings.filter((x) => mine(x) && verdictFor(x) === 'benign')) {
+      for (const f of mine.filter((x) => x.verdict === 'benign').map((x) => x.f)) {
         out.push(`  ${green('benign')} ${displayName(f.path)} ${dim(`[${f.rule}]`)} ${dim(f.reason)}`);
       }
     }
