@@ -33,21 +33,33 @@ export interface ConfinedFile {
  * directory in the scan and the path itself a regular file (no larger than `MAX_CLASSIFY_READ` unless
  * only its head is wanted).
  */
-export function confinedFile(source: Pick<FileSource, 'installDir' | 'entry'>, part: PartName, path: string, whole = true): ConfinedFile {
+export function confinedFile(
+  source: Pick<FileSource, 'installDir' | 'entry'> & { realDir?(part: PartName, dir: string): boolean },
+  part: PartName,
+  path: string,
+  whole = true,
+): ConfinedFile {
   const dir = source.installDir(part);
   if (path === '' || path.startsWith('/') || path.endsWith('/') || path.includes('//') || /(^|\/)\.\.?(\/|$)/.test(path)) {
     throw new FsError(join(dir, path), 'refusing a non-normalised path');
   }
-  for (let slash = path.indexOf('/'); slash >= 0; slash = path.indexOf('/', slash + 1)) {
-    if (source.entry(part, path.slice(0, slash))?.type !== 'dir') {
-      throw new FsError(join(dir, path), 'refusing to read through a symlinked or missing directory');
-    }
-  }
+  const slash = path.lastIndexOf('/');
+  const parentOk = source.realDir
+    ? slash < 0 || source.realDir(part, path.slice(0, slash))
+    : everyParentIsDir(source, part, path);
+  if (!parentOk) throw new FsError(join(dir, path), 'refusing to read through a symlinked or missing directory');
   const entry = source.entry(part, path);
   if (entry?.type !== 'file') throw new FsError(join(dir, path), 'not a regular file in the scan');
   const abs = join(dir, path);
   if (whole && entry.size > MAX_CLASSIFY_READ) throw new FsError(abs, `file is ${entry.size} bytes, larger than rules read`);
   return { abs, entry };
+}
+
+function everyParentIsDir(source: Pick<FileSource, 'entry'>, part: PartName, path: string): boolean {
+  for (let slash = path.indexOf('/'); slash >= 0; slash = path.indexOf('/', slash + 1)) {
+    if (source.entry(part, path.slice(0, slash))?.type !== 'dir') return false;
+  }
+  return true;
 }
 
 /**
@@ -85,6 +97,8 @@ export class DiskFileSource implements FileSource {
   readonly parts: readonly PartName[];
   private readonly byName = new Map<string, PartScan>();
   private readonly childIndex = new Map<string, Map<string, string[]>>();
+  /** Per part, directories known to be real directories all the way up (or not): each is checked once. */
+  private readonly dirs = new Map<string, Map<string, boolean>>();
 
   /** @param cache where header reads are remembered for the next run (`analyse` saves it afterwards). */
   constructor(
@@ -108,6 +122,19 @@ export class DiskFileSource implements FileSource {
 
   installDir(part: PartName): string {
     return this.part(part).spec.installDir;
+  }
+
+  /** `dir` and every directory above it are real directories in the scan (no symlink on the way). */
+  realDir(part: PartName, dir: string): boolean {
+    let known = this.dirs.get(part);
+    if (!known) this.dirs.set(part, (known = new Map()));
+    let ok = known.get(dir);
+    if (ok === undefined) {
+      const slash = dir.lastIndexOf('/');
+      ok = this.entry(part, dir)?.type === 'dir' && (slash < 0 || this.realDir(part, dir.slice(0, slash)));
+      known.set(dir, ok);
+    }
+    return ok;
   }
 
   children(part: PartName, dir: string): string[] {
