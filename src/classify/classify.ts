@@ -5,7 +5,7 @@
  */
 import type { Collision, Finding, PairVerdict, PartName, ProgressSink, RelPath } from '../model.js';
 import { DiskFileSource } from '../scan/file-source.js';
-import { providePycFacts } from './pyc-facts.js';
+import { providePycFacts, pycFactsKnown } from './pyc-facts.js';
 import { startPycPool, type PycPoolOptions } from './pyc-pool.js';
 import { RULES, ruleById } from './registry.js';
 import { formatMessage, type FileSource, type PairContext, type Rule, type RuleVerdict } from './types.js';
@@ -85,7 +85,8 @@ function pycFiles(source: FileSource, collisions: readonly Collision[]): { part:
   const out: { part: PartName; path: string }[] = [];
   for (const c of collisions) {
     if (!c.path.endsWith('.pyc')) continue;
-    for (const part of c.parts) if (source.entry(part, c.path)?.type === 'file') out.push({ part, path: c.path });
+    // A pyc whose facts an earlier run left in the cache needs no worker.
+    for (const part of c.parts) if (source.entry(part, c.path)?.type === 'file' && !pycFactsKnown(source, part, c.path)) out.push({ part, path: c.path });
   }
   return out;
 }

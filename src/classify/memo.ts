@@ -5,6 +5,8 @@
  */
 import type { FileSource } from './types.js';
 
+import type { PartName } from '../model.js';
+
 export function memoFor<T>(): (source: FileSource, key: string, compute: () => Promise<T>) => Promise<T> {
   const bySource = new WeakMap<FileSource, Map<string, Promise<T>>>();
   return (source, key, compute) => {
@@ -20,4 +22,36 @@ export function memoFor<T>(): (source: FileSource, key: string, compute: () => P
     }
     return v;
   };
+}
+
+/** How a fact crosses runs: to a JSON value (undefined: not worth keeping) and back (undefined: unusable). */
+export interface FactCodec<T> {
+  encode(value: T): unknown;
+  decode(json: unknown): T | undefined;
+}
+
+/**
+ * `memoFor` for a fact about one file that is a pure function of its bytes (and of `kind`, which names
+ * the producer and its version): also asked of, and given to, the source's cache, so an unchanged file
+ * is not read again in the next run. A rule that changes what it derives must change `kind`.
+ */
+export function fileFactMemo<T>(
+  kindOf: string | ((part: PartName) => string),
+  codec: FactCodec<T>,
+): (source: FileSource, part: PartName, path: string, compute: () => Promise<T>) => Promise<T> {
+  const memo = memoFor<T>();
+  return (source, part, path, compute) =>
+    memo(source, `${part}\0${path}`, async () => {
+      // A fact that also depends on the part (its name appears in build paths) says so in its kind.
+      const kind = typeof kindOf === 'string' ? kindOf : kindOf(part);
+      const known = source.derived?.(kind, part, path);
+      if (known !== undefined) {
+        const v = codec.decode(known);
+        if (v !== undefined) return v;
+      }
+      const v = await compute();
+      const json = codec.encode(v);
+      if (json !== undefined) source.remember?.(kind, part, path, json);
+      return v;
+    });
 }

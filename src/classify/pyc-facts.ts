@@ -6,10 +6,12 @@
 import { fingerprintPyc, type PycFingerprint } from '../python/pyc/fingerprint.js';
 import { describeVersion, parseHeader, type HeaderResult } from '../python/pyc/header.js';
 import type { PartName } from '../model.js';
-import { memoFor } from './memo.js';
+import { fileFactMemo, type FactCodec } from './memo.js';
 import type { FileSource } from './types.js';
 
 export interface PycFacts {
+  /** The file's first 16 bytes: all the header there is (kept so the facts can be stored and re-read). */
+  head: Uint8Array;
   header: HeaderResult;
   info: Record<string, unknown>;
   print: PycFingerprint | Error;
@@ -30,8 +32,38 @@ export function pycFacts(bytes: Uint8Array): PycFacts {
   } catch (e) {
     print = e instanceof Error ? e : new Error(String(e));
   }
-  const header = parseHeader(bytes);
-  return { header, info: headerInfo(header), print };
+  const head = Uint8Array.from(bytes.subarray(0, 16));
+  const header = parseHeader(head);
+  return { head, header, info: headerInfo(header), print };
+}
+
+/**
+ * Stored across runs as the header bytes (parsed again) and the fingerprint or the error's message.
+ * `pyc/1`: a change to the fingerprint's canonical form or to the facts must bump the version.
+ */
+const PYC_KIND = 'pyc/1';
+const pycCodec: FactCodec<PycFacts> = {
+  encode: (f) => ({ head: Buffer.from(f.head).toString('hex'), ...(f.print instanceof Error ? { error: f.print.message } : { print: f.print }) }),
+  decode(j) {
+    if (typeof j !== 'object' || j === null) return undefined;
+    const o = j as { head?: unknown; error?: unknown; print?: unknown };
+    if (typeof o.head !== 'string') return undefined;
+    const head = Uint8Array.from(Buffer.from(o.head, 'hex'));
+    const header = parseHeader(head);
+    const p = o.print as Partial<PycFingerprint> | undefined;
+    let print: PycFingerprint | Error;
+    if (typeof o.error === 'string') print = new Error(o.error);
+    else if (p && typeof p.magic === 'number' && typeof p.code === 'string' && typeof p.body === 'string' && Array.isArray(p.filenames)) {
+      print = { magic: p.magic, code: p.code, body: p.body, filenames: p.filenames.map(String) };
+    } else return undefined;
+    return { head, header, info: headerInfo(header), print };
+  },
+};
+
+/** Whether an earlier run's facts for this pyc can be used (then no worker needs to read it). */
+export function pycFactsKnown(source: FileSource, part: PartName, path: string): boolean {
+  const j = source.derived?.(PYC_KIND, part, path);
+  return j !== undefined && pycCodec.decode(j) !== undefined;
 }
 
 /**
@@ -41,7 +73,7 @@ export function pycFacts(bytes: Uint8Array): PycFacts {
 export type PycFactsProvider = (part: PartName, path: string) => Promise<PycFacts> | undefined;
 
 const providers = new WeakMap<FileSource, PycFactsProvider>();
-const factsMemo = memoFor<PycFacts>();
+const factsMemo = fileFactMemo(PYC_KIND, pycCodec);
 
 export function providePycFacts(source: FileSource, provider: PycFactsProvider | undefined): void {
   if (provider) providers.set(source, provider);
@@ -50,5 +82,5 @@ export function providePycFacts(source: FileSource, provider: PycFactsProvider |
 
 /** Each part's pyc is fingerprinted once per scan, however many pairs it is in. */
 export function pycFactsOf(source: FileSource, part: PartName, path: string): Promise<PycFacts> {
-  return factsMemo(source, `${part}\0${path}`, () => providers.get(source)?.(part, path) ?? source.read(part, path).then(pycFacts));
+  return factsMemo(source, part, path, () => providers.get(source)?.(part, path) ?? source.read(part, path).then(pycFacts));
 }

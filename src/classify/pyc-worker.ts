@@ -37,7 +37,7 @@ export function runPycJob(job: PycJob): WireFacts[] {
 }
 
 export function fromWire(w: Exclude<WireFacts, null>): PycFacts {
-  return 'error' in w ? { header: w.header, info: w.info, print: new Error(w.error) } : w;
+  return 'error' in w ? { head: w.head, header: w.header, info: w.info, print: new Error(w.error) } : w;
 }
 
 /** Marks the worker entry so importing this module for `runPycJob` never starts a message loop. */

@@ -22,6 +22,13 @@ export interface FileSource {
   installDir(part: PartName): string;
   /** Every part, in craft-parts order. */
   readonly parts: readonly PartName[];
+  /**
+   * A value an earlier run derived from this file's bytes (`kind` names the producer and its version),
+   * when the file is unchanged since (the digest cache's status key). Optional: sources without a cache.
+   */
+  derived?(kind: string, part: PartName, path: string): unknown;
+  /** Remembers a JSON value derived from the file's bytes, for the next run. */
+  remember?(kind: string, part: PartName, path: string, value: unknown): void;
 }
 
 export interface Side {

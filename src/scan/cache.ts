@@ -34,21 +34,33 @@ import { HEAD_BYTES } from './hash-worker.js';
 /** Longer than the coarsest timestamp tick of a file system we may meet (FAT: 2 s). */
 export const RACY_MARGIN_NS = 3_000_000_000n;
 
-const MAGIC = 'STFXDC03';
+const MAGIC = 'STFXDC04';
 /** dev, ino, size, mtimeNs, ctimeNs: the status an entry is valid for, compared byte for byte. */
 const STATUS_BYTES = 5 * 8;
 /** The most of a file's head an entry keeps (a pyc header). */
 export { HEAD_BYTES };
-/** Status, xxh64 (big-endian, so its hex is the digest's), flags, head length, head. */
-const RECORD_BYTES = STATUS_BYTES + 8 + 1 + 1 + HEAD_BYTES;
+/**
+ * Status, xxh64 (big-endian, so its hex is the digest's), flags, head length, head; then a u32 length
+ * and that many bytes of rule facts as JSON (0 when there are none).
+ */
+const FIXED_BYTES = STATUS_BYTES + 8 + 1 + 1 + HEAD_BYTES;
+/** A record's whole length, from where it starts. */
+const recordBytes = (buf: Uint8Array, at: number): number =>
+  FIXED_BYTES + 4 + Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength).readUInt32LE(at + FIXED_BYTES);
 const HAS_DIGEST = 1;
 const HAS_HEAD = 2;
 
-/** What the cache knows about one file (at least one of the two). */
+/** What the cache knows about one file. */
 export interface Facts {
   digest?: Digest;
   /** The first `min(size, HEAD_BYTES)` bytes. */
   head?: Uint8Array;
+  /**
+   * What rules derived from the file's bytes (a pyc fingerprint, a RECORD's rows...), as JSON values by
+   * kind. A kind names its producer and version (`pyc/1`): a rule that changes what it derives changes
+   * the kind, and old values are never read again.
+   */
+  derived?: Record<string, unknown>;
 }
 
 /** `$XDG_CACHE_HOME/stagefix` when set to an absolute path, else `~/.cache/stagefix` (XDG base dir spec). */
@@ -147,7 +159,28 @@ function factsAt(buf: Uint8Array, at: number): Facts {
   const facts: Facts = {};
   if (flags & HAS_DIGEST) facts.digest = digest(`xxh64:${Buffer.from(buf.buffer, buf.byteOffset + o, 8).toString('hex')}`);
   if (flags & HAS_HEAD) facts.head = buf.subarray(o + 10, o + 10 + (buf[o + 9] as number));
+  const derived = derivedAt(buf, at);
+  if (derived) facts.derived = derived;
   return facts;
+}
+
+function derivedAt(buf: Uint8Array, at: number): Record<string, unknown> | undefined {
+  const b = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+  const len = b.readUInt32LE(at + FIXED_BYTES);
+  if (len === 0) return undefined;
+  try {
+    const v: unknown = JSON.parse(b.toString('utf8', at + FIXED_BYTES + 4, at + FIXED_BYTES + 4 + len));
+    return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  } catch {
+    // A checksummed file holds what was written; unreadable JSON is simply not used.
+    return undefined;
+  }
+}
+
+/** A value a rule derived from the file, when the cache has one of this kind. */
+export function hitDerived(h: CacheHits, rel: string, kind: string): unknown {
+  const at = h.at.get(rel);
+  return at === undefined ? undefined : derivedAt(h.buf, at)?.[kind];
 }
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
@@ -223,6 +256,13 @@ type Rec = { raw: Uint8Array } | { e: Entry; f: Facts };
 
 const factsOf = (r: Rec): Facts => ('raw' in r ? factsAt(r.raw, 0) : r.f);
 
+/** Facts about one status add up; derived values merge by kind. */
+function mergeFacts(a: Facts | undefined, b: Facts): Facts {
+  const out: Facts = { ...a, ...b };
+  if (a?.derived && b.derived) out.derived = { ...a.derived, ...b.derived };
+  return out;
+}
+
 export class DigestCache {
   readonly stats: CacheStats = { hits: 0, misses: 0, stored: 0, damaged: 0 };
   private readonly parts = new Map<string, PartCache>();
@@ -287,7 +327,7 @@ export class DigestCache {
     if ((f.digest !== undefined && !f.digest.startsWith('xxh64:')) || isRacy(this.startNs, e.mtimeNs, e.ctimeNs)) return;
     const p = this.part(installDir);
     const prev = p.fresh.get(rel);
-    p.fresh.set(rel, { e, f: { ...prev?.f, ...f } });
+    p.fresh.set(rel, { e, f: mergeFacts(prev?.f, f) });
   }
 
   /**
@@ -304,13 +344,13 @@ export class DigestCache {
         if (!next) {
           next = new Map<string, Rec>();
           // Kept records are copied as they are: the status in them is the file's.
-          if (p.kept) for (const [rel, at] of p.kept.at) next.set(rel, { raw: p.kept.buf.subarray(at, at + RECORD_BYTES) });
+          if (p.kept) for (const [rel, at] of p.kept.at) next.set(rel, { raw: p.kept.buf.subarray(at, at + recordBytes(p.kept.buf, at)) });
           for (const [rel, r] of p.looked) next.set(rel, r);
         }
         for (const [rel, r] of p.fresh) {
           const old = next.get(rel);
           // Facts about the same status add up; a new status replaces the entry.
-          next.set(rel, old ? { e: r.e, f: { ...factsOf(old), ...r.f } } : r);
+          next.set(rel, old ? { e: r.e, f: mergeFacts(factsOf(old), r.f) } : r);
         }
         const bytes = encode(p.canonical, this.startNs, next, this.checksum);
         const tmp = `${p.file}.${randomBytes(8).toString('hex')}.tmp`;
@@ -341,14 +381,15 @@ export class DigestCache {
 /**
  * Layout: MAGIC, u32 length + install dir (UTF-8), i64 written-at ns, u32 count, then per entry
  * u32 length + relative path (its bytes on disk), then dev, ino, size, mtimeNs, ctimeNs (64-bit
- * little-endian each), the xxh64 (big-endian), a flags byte (1: digest, 2: head), the head's length and
- * 16 head bytes; last, the xxh64 of everything before it.
+ * little-endian each), the xxh64 (big-endian), a flags byte (1: digest, 2: head), the head's length,
+ * 16 head bytes, a u32 length and the derived facts as JSON; last, the xxh64 of everything before it.
  */
 export function encode(installDir: string, startNs: bigint, entries: Map<string, Rec>, checksum: (b: Uint8Array) => bigint): Buffer {
   const dirBytes = Buffer.from(installDir);
   // Names as the bytes on disk: a lossy UTF-8 encoding would merge undecodable names. Only those need a
   // Buffer of their own; the rest are written straight into the file's.
   const escaped = new Map<string, Buffer>();
+  const jsons = new Map<string, string>();
   let size = MAGIC.length + 4 + dirBytes.length + 8 + 4 + 8;
   for (const k of entries.keys()) {
     let len: number;
@@ -357,7 +398,13 @@ export function encode(installDir: string, startNs: bigint, entries: Map<string,
       escaped.set(k, b);
       len = b.length;
     } else len = Buffer.byteLength(k);
-    size += 4 + len + RECORD_BYTES;
+    const r = entries.get(k) as Rec;
+    if ('raw' in r) size += 4 + len + r.raw.length;
+    else {
+      const json = r.f.derived ? JSON.stringify(r.f.derived) : '';
+      if (json) jsons.set(k, json);
+      size += 4 + len + FIXED_BYTES + 4 + Buffer.byteLength(json);
+    }
   }
   const buf = Buffer.alloc(size);
   let o = buf.write(MAGIC, 0, 'latin1');
@@ -372,7 +419,7 @@ export function encode(installDir: string, startNs: bigint, entries: Map<string,
     o += raw ? raw.copy(buf, o) : buf.write(k, o, len, 'utf8');
     if ('raw' in r) {
       buf.set(r.raw, o);
-      o += RECORD_BYTES;
+      o += r.raw.length;
       continue;
     }
     const { e, f } = r;
@@ -390,7 +437,10 @@ export function encode(installDir: string, startNs: bigint, entries: Map<string,
       flags |= HAS_HEAD;
     }
     buf[o + 8] = flags;
-    o += RECORD_BYTES - STATUS_BYTES;
+    o += FIXED_BYTES - STATUS_BYTES;
+    const json = jsons.get(k) ?? '';
+    o = buf.writeUInt32LE(Buffer.byteLength(json), o);
+    o += buf.write(json, o, 'utf8');
   }
   buf.writeBigUInt64LE(checksum(buf.subarray(0, o)), o);
   return buf;
@@ -413,11 +463,12 @@ export function decode(buf: Buffer, installDir: string, checksum: (b: Uint8Array
     for (let i = 0; i < count; i++) {
       const n = buf.readUInt32LE(o);
       o += 4;
-      if (o + n + RECORD_BYTES > body.length) return undefined;
+      if (o + n + FIXED_BYTES + 4 > body.length) return undefined;
       // Fast UTF-8 decoding; a name it had to replace bytes in is decoded losslessly instead.
       const name = buf.toString('utf8', o, o + n);
       out.set(name.includes('\uFFFD') ? decodeName(buf.subarray(o, o + n)) : name, o + n);
-      o += n + RECORD_BYTES;
+      o += n + recordBytes(buf, o + n);
+      if (o > body.length) return undefined;
     }
     return o === body.length ? out : undefined;
   } catch {

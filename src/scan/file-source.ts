@@ -16,7 +16,7 @@ import type { Digest, Entry, PartName, Project } from '../model.js';
 import { xxh64Bytes } from '../util/hash.js';
 import { toFsPath } from '../util/fsname.js';
 import type { PartScan, ScanResult } from './scan.js';
-import { hitHead, type DigestCache } from './cache.js';
+import { hitDerived, hitHead, type DigestCache } from './cache.js';
 import { HEAD_BYTES } from './hash-worker.js';
 
 /** Rules never need more than this of one file; larger reads are refused rather than exhausting memory. */
@@ -171,6 +171,17 @@ export class DiskFileSource implements FileSource {
       this.cache?.record(p.spec.installDir, path, f.entry, { head });
     }
     return head;
+  }
+
+  derived(kind: string, part: PartName, path: string): unknown {
+    const p = this.byName.get(part);
+    return p?.cacheHits ? hitDerived(p.cacheHits, path, kind) : undefined;
+  }
+
+  remember(kind: string, part: PartName, path: string, value: unknown): void {
+    const p = this.byName.get(part);
+    const e = p?.entries.get(path);
+    if (p && e?.type === 'file') this.cache?.record(p.spec.installDir, path, e, { derived: { [kind]: value } });
   }
 
   async digest(part: PartName, path: string): Promise<Digest> {

@@ -8,7 +8,7 @@ import { posix } from 'node:path';
 import type { PartName } from '../../model.js';
 import { findBuildPaths, latin1, looksLikeText, normaliseBuildPaths } from '../build-paths.js';
 import type { FileSource, Rule, RuleVerdict } from '../types.js';
-import { memoFor } from '../memo.js';
+import { fileFactMemo } from '../memo.js';
 
 /** Generated text worth normalising is small; big files are data, not build scaffolding. */
 const MAX_TEXT = 4 * 1024 * 1024;
@@ -27,7 +27,23 @@ export interface TextFacts {
 }
 
 const sha = (s: string | Uint8Array): string => (typeof s === 'string' ? createHash('sha256').update(s, 'latin1') : createHash('sha256').update(s)).digest('hex');
-const memo = memoFor<TextFacts>();
+/** The first line is kept for messages; one longer than this is not worth storing across runs. */
+const MAX_STORED_LINE = 1024;
+
+/**
+ * Text facts depend on the part (its name appears in the build paths they replace) and on the install
+ * dir (fixed for a cache file), so the kind names the part. `text/1`: bump it when normalisation changes.
+ */
+const memo = fileFactMemo<TextFacts>((part) => `text/1:${part}`, {
+  encode: (f) => (f.firstLine.length > MAX_STORED_LINE ? undefined : f),
+  decode(j) {
+    const o = j as Partial<TextFacts> | null;
+    if (!o || typeof o.text !== 'boolean' || !Array.isArray(o.paths) || typeof o.whole !== 'string' || typeof o.first !== 'string' || typeof o.rest !== 'string' || typeof o.firstLine !== 'string') {
+      return undefined;
+    }
+    return { text: o.text, paths: o.paths.map(String), whole: o.whole, first: o.first, rest: o.rest, firstLine: o.firstLine };
+  },
+});
 
 const PARTS = Buffer.from('/parts/');
 const PIP = Buffer.from('/tmp/pip-');
@@ -62,7 +78,7 @@ export function textFacts(bytes: Uint8Array, part: string, installDir: string, p
 
 /** Each part's copy is read and normalised once per scan, however many pairs it is in. */
 function factsOf(source: FileSource, part: PartName, path: string): Promise<TextFacts> {
-  return memo(source, `${part}\0${path}`, () => source.read(part, path).then((bytes) => textFacts(bytes, part, source.installDir(part))));
+  return memo(source, part, path, () => source.read(part, path).then((bytes) => textFacts(bytes, part, source.installDir(part))));
 }
 
 export const buildPathRule: Rule = {
