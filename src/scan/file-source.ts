@@ -16,7 +16,7 @@ import type { Digest, Entry, PartName, Project } from '../model.js';
 import { xxh64Bytes } from '../util/hash.js';
 import { toFsPath } from '../util/fsname.js';
 import type { PartScan, ScanResult } from './scan.js';
-import { hitDerived, hitHead, type DigestCache } from './cache.js';
+import { hitDerived, hitDigest, hitHead, type DigestCache } from './cache.js';
 import { HEAD_BYTES } from './hash-worker.js';
 
 /** Rules never need more than this of one file; larger reads are refused rather than exhausting memory. */
@@ -186,10 +186,13 @@ export class DiskFileSource implements FileSource {
 
   async digest(part: PartName, path: string): Promise<Digest> {
     const p = this.part(part);
-    const known = p.digests.get(path);
+    const known = p.digests.get(path) ?? (p.cacheHits ? hitDigest(p.cacheHits, path) : undefined);
     if (known) return known;
-    const d = await xxh64Bytes(await this.read(part, path));
+    const f = confinedFile(this, part, path);
+    const d = await xxh64Bytes(readConfinedSync(f.abs, f.entry));
     p.digests.set(path, d);
+    // Rules ask for digests of files the scan did not hash (a different size elsewhere): kept too.
+    this.cache?.record(p.spec.installDir, path, f.entry, { digest: d });
     return d;
   }
 }

@@ -38,9 +38,16 @@ export const contentsRule: Rule = {
     if (a.entry.size <= MAX_DIFF_READ && b.entry.size <= MAX_DIFF_READ) {
       try {
         const [da, db] = await Promise.all([ctx.source.digest(a.part, ctx.path), ctx.source.digest(b.part, ctx.path)]);
-        const o = offsets(ctx.source, `${da}\0${db}`, () =>
-          Promise.all([ctx.source.read(a.part, ctx.path), ctx.source.read(b.part, ctx.path)]).then(([ba, bb]) => firstDifference(ba, bb)),
-        );
+        const o = offsets(ctx.source, `${da}\0${db}`, async () => {
+          // Kept across runs on a's copy, for the bytes b's digest names (`firstdiff/1:<digest>`).
+          const kind = `firstdiff/1:${db}`;
+          const known = ctx.source.derived?.(kind, a.part, ctx.path);
+          if (known === null || typeof known === 'number') return known ?? undefined;
+          const [ba, bb] = await Promise.all([ctx.source.read(a.part, ctx.path), ctx.source.read(b.part, ctx.path)]);
+          const found = firstDifference(ba, bb);
+          ctx.source.remember?.(kind, a.part, ctx.path, found ?? null);
+          return found;
+        });
         offset = await o;
         evidence.firstDifferentByte = offset;
       } catch (e) {
