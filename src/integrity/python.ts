@@ -57,17 +57,21 @@ export interface StagedInterpreter {
   venv?: { minor: string; evidence: Evidence[] };
 }
 
-const cache = new WeakMap<IntegrityContext, Map<string, Promise<StagedInterpreter>>>();
+/** `find` memoised per run and import root (prefix and minor): rules ask once per file, the answer is per root. */
+function perRoot<T>(find: (ctx: IntegrityContext, root: ImportRoot) => Promise<T>): (ctx: IntegrityContext, root: ImportRoot) => Promise<T> {
+  const cache = new WeakMap<IntegrityContext, Map<string, Promise<T>>>();
+  return (ctx, root) => {
+    let m = cache.get(ctx);
+    if (!m) cache.set(ctx, (m = new Map()));
+    const key = `${root.prefix}\0${root.minor}`;
+    let p = m.get(key);
+    if (!p) m.set(key, (p = find(ctx, root)));
+    return p;
+  };
+}
 
 /** The interpreter that reads `root` (memoised per run). */
-export function interpreterFor(ctx: IntegrityContext, root: ImportRoot): Promise<StagedInterpreter> {
-  let m = cache.get(ctx);
-  if (!m) cache.set(ctx, (m = new Map()));
-  const key = `${root.prefix}\0${root.minor}`;
-  let p = m.get(key);
-  if (!p) m.set(key, (p = findInterpreter(ctx, root)));
-  return p;
-}
+export const interpreterFor: (ctx: IntegrityContext, root: ImportRoot) => Promise<StagedInterpreter> = perRoot((ctx, root) => findInterpreter(ctx, root));
 
 async function readText(ctx: IntegrityContext, path: string): Promise<string | undefined> {
   const s = ctx.staged.get(path);
@@ -124,22 +128,13 @@ async function findInterpreter(ctx: IntegrityContext, root: ImportRoot): Promise
   return out;
 }
 
-const magicCache = new WeakMap<IntegrityContext, Map<string, Promise<ExpectedMagic | undefined>>>();
-
 export interface ExpectedMagic {
   magic: number;
   from: string;
 }
 
 /** The pyc magic the interpreter for `root` expects: a staged stdlib's own bytecode says, else the final release's (memoised per run). */
-export function expectedMagic(ctx: IntegrityContext, root: ImportRoot): Promise<ExpectedMagic | undefined> {
-  let m = magicCache.get(ctx);
-  if (!m) magicCache.set(ctx, (m = new Map()));
-  const key = `${root.prefix}\0${root.minor}`;
-  let p = m.get(key);
-  if (!p) m.set(key, (p = findExpectedMagic(ctx, root)));
-  return p;
-}
+export const expectedMagic: (ctx: IntegrityContext, root: ImportRoot) => Promise<ExpectedMagic | undefined> = perRoot((ctx, root) => findExpectedMagic(ctx, root));
 
 async function findExpectedMagic(ctx: IntegrityContext, root: ImportRoot): Promise<ExpectedMagic | undefined> {
   const pre = root.prefix === '' ? '' : `${root.prefix}/`;
