@@ -100,7 +100,7 @@ export function errorReply(e: unknown): ErrorReply {
 export function rethrow(r: ErrorReply): never {
   if (r.kind === 'craft') throw new CraftSemanticsError(r.code, r.detail, r.subject);
   if (r.kind === 'fs') throw new FsError(r.path, r.detail, r.code);
-  throw new Error(`part scan worker failed: ${r.message}`);
+  throw new Error(`part scan failed: ${r.message}`);
 }
 
 export const PART_WORKER_MARK = 'stagefix-part-worker';
