@@ -102,7 +102,7 @@ export class DiskFileSource implements FileSource {
 
   /** @param cache where header reads are remembered for the next run (`analyse` saves it afterwards). */
   constructor(
-    private readonly result: ScanResult,
+    result: ScanResult,
     private readonly cache?: DigestCache,
   ) {
     this.project = result.project;

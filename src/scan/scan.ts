@@ -31,7 +31,6 @@ import { hashFiles, type HashTask } from './hash-pool.js';
 import { HEAD_BYTES, HashStatus } from './hash-worker.js';
 import { decodePcText, entryTypesCollide, isPcName, linkTargetsCollide, pcFilesCollide, permissionsCollide } from './craft/collide.js';
 import { claim, errorReply, PartWorker, rethrow, scanPart, type ErrorReply, type PartClaims, type PartOutcome } from './part-worker.js';
-import { walkPartSync } from './walk.js';
 
 export interface PartScan {
   spec: PartSpec;

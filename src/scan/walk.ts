@@ -137,20 +137,3 @@ export function walkPartSync(part: PartName, root: string, onEntry?: (n: number)
   }
   return { entries, warnings };
 }
-
-/** The walk as a promise, for callers on the main thread. */
-export async function walkPart(part: PartName, root: string, onEntry?: (n: number) => void): Promise<WalkResult> {
-  return walkPartSync(part, root, onEntry);
-}
-
-/** Runs `fn` over `items` with at most `limit` in flight. */
-export async function pool<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      await fn(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
