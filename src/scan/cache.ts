@@ -157,7 +157,8 @@ function factsAt(buf: Uint8Array, at: number): Facts {
   const o = at + STATUS_BYTES;
   const flags = buf[o + 8] as number;
   const facts: Facts = {};
-  if (flags & HAS_DIGEST) facts.digest = digest(`xxh64:${Buffer.from(buf.buffer, buf.byteOffset + o, 8).toString('hex')}`);
+  const d = digestAt(buf, at);
+  if (d !== undefined) facts.digest = d;
   if (flags & HAS_HEAD) facts.head = buf.subarray(o + 10, o + 10 + (buf[o + 9] as number));
   const derived = derivedAt(buf, at);
   if (derived) facts.derived = derived;
@@ -185,15 +186,19 @@ export function hitDerived(h: CacheHits, rel: string, kind: string): unknown {
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
-/** The digest a cache hit records, if any (read straight from the bytes: a warm run asks for every shared file's). */
+/** The digest a record holds, if any (read straight from the bytes: a warm run asks for every shared file's). */
+function digestAt(buf: Uint8Array, at: number): Digest | undefined {
+  const o = at + STATUS_BYTES;
+  if (!((buf[o + 8] as number) & HAS_DIGEST)) return undefined;
+  let hex = 'xxh64:';
+  for (let i = o; i < o + 8; i++) hex += HEX[buf[i] as number];
+  return digest(hex);
+}
+
+/** The digest a cache hit records, if any. */
 export function hitDigest(h: CacheHits, rel: string): Digest | undefined {
   const at = h.at.get(rel);
-  if (at === undefined) return undefined;
-  const o = at + STATUS_BYTES;
-  if (!((h.buf[o + 8] as number) & HAS_DIGEST)) return undefined;
-  let hex = 'xxh64:';
-  for (let i = o; i < o + 8; i++) hex += HEX[h.buf[i] as number];
-  return digest(hex);
+  return at === undefined ? undefined : digestAt(h.buf, at);
 }
 
 /** The header a cache hit records, if any. */
@@ -211,13 +216,10 @@ export interface SnapshotInfo {
 interface PartCache {
   canonical: string;
   file: string;
-  /** Entries in the file as loaded (by this thread or the one that walked the part). */
+  /** Entries in the file as loaded (by the thread that walked the part, or here). */
   loadedSize: number;
-  snapshot?: CacheSnapshot;
   /** Entries still valid, as the walking thread found them (kept whole: files are unchanged). */
   kept?: CacheHits;
-  /** Entries found by `lookup` on this thread. */
-  looked: Map<string, { e: Entry; f: Facts }>;
   /** What this run learnt: new entries, or new facts for kept ones. */
   fresh: Map<string, { e: Entry; f: Facts }>;
   /** What the last `save()` wrote, when it wrote (a second save starts from it). */
@@ -287,25 +289,12 @@ export class DigestCache {
     let p = this.parts.get(installDir);
     if (p) return p;
     const { canonical, file } = cacheFileFor(this.dir, installDir, this.checksum);
-    if (info) {
-      p = { canonical, file, loadedSize: info.size, looked: new Map(), fresh: new Map() };
-      if (info.damaged) this.stats.damaged++;
-    } else {
-      const snapshot = CacheSnapshot.load(this.dir, installDir, this.startNs, this.checksum);
-      if (snapshot.damaged) this.stats.damaged++;
-      p = { canonical, file, loadedSize: snapshot.size, snapshot, looked: new Map(), fresh: new Map() };
-    }
+    // A part no walk reported on (facts recorded for it first): its file is read here, for its size.
+    const loaded = info ?? CacheSnapshot.load(this.dir, installDir, this.startNs, this.checksum);
+    if (loaded.damaged) this.stats.damaged++;
+    p = { canonical, file, loadedSize: loaded.size, fresh: new Map() };
     this.parts.set(installDir, p);
     return p;
-  }
-
-  /** The digest of `rel` in `installDir` when its status is exactly the cached one (and a digest is known). */
-  lookup(installDir: string, rel: string, e: Entry): Digest | undefined {
-    const p = this.part(installDir);
-    const hit = p.snapshot?.lookup(rel, e);
-    if (hit) p.looked.set(rel, { e, f: hit });
-    this.count(hit?.digest !== undefined);
-    return hit?.digest;
   }
 
   /** Counts a digest lookup of a shared file (`hits`, or `misses` when it must be read). */
@@ -337,7 +326,7 @@ export class DigestCache {
   save(): CacheStats {
     try {
       for (const p of this.parts.values()) {
-        const keptSize = p.saved ? p.saved.size : (p.kept?.at.size ?? 0) + p.looked.size;
+        const keptSize = p.saved ? p.saved.size : (p.kept?.at.size ?? 0);
         if (p.fresh.size === 0 && keptSize === p.loadedSize) continue;
         mkdirSync(join(this.dir, 'digests'), { recursive: true, mode: 0o700 });
         let next = p.saved;
@@ -345,7 +334,6 @@ export class DigestCache {
           next = new Map<string, Rec>();
           // Kept records are copied as they are: the status in them is the file's.
           if (p.kept) for (const [rel, at] of p.kept.at) next.set(rel, { raw: p.kept.buf.subarray(at, at + recordBytes(p.kept.buf, at)) });
-          for (const [rel, r] of p.looked) next.set(rel, r);
         }
         for (const [rel, r] of p.fresh) {
           const old = next.get(rel);

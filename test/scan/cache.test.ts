@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Entry } from '../../src/model.js';
-import { DigestCache, RACY_MARGIN_NS, defaultCacheDir, hitHead } from '../../src/scan/cache.js';
+import { CacheSnapshot, DigestCache, RACY_MARGIN_NS, defaultCacheDir, hitHead } from '../../src/scan/cache.js';
 import { projectFromPartArgs } from '../../src/scan/project.js';
 import { analyse } from '../../src/run.js';
 import { EXAMPLE, examplePart } from '../helpers/tree.js';
@@ -206,7 +206,9 @@ describe('digest cache', () => {
     c1.record('/install', 'old', e(S - RACY_MARGIN_NS - 1n), { digest: d });
     c1.record('/install', 'racy', e(S - RACY_MARGIN_NS), { digest: d });
     expect(c1.save()).toMatchObject({ stored: 1 });
-    const c2 = await DigestCache.open(dir, S);
+    // What a walking thread consults: the file as one snapshot, read by a scan that started at `startNs`.
+    const snapshot = (startNs: bigint) => CacheSnapshot.load(dir, '/install', startNs, c1.checksum);
+    const c2 = { lookup: (_dir: string, rel: string, x: Entry) => snapshot(S).lookup(rel, x)?.digest };
     expect(c2.lookup('/install', 'old', e(S - RACY_MARGIN_NS - 1n))).toBe(d);
     expect(c2.lookup('/install', 'racy', e(S - RACY_MARGIN_NS))).toBeUndefined();
     // Any field differing is a miss.
@@ -216,8 +218,7 @@ describe('digest cache', () => {
       expect(c2.lookup('/install', 'old', changed)).toBeUndefined();
     }
     // An older cache file read by a scan that started earlier than its entries allow is not trusted.
-    const c3 = await DigestCache.open(dir, S - 10n * RACY_MARGIN_NS);
-    expect(c3.lookup('/install', 'old', e(S - RACY_MARGIN_NS - 1n))).toBeUndefined();
+    expect(snapshot(S - 10n * RACY_MARGIN_NS).lookup('old', e(S - RACY_MARGIN_NS - 1n))).toBeUndefined();
   });
 
   it('a damaged, truncated, foreign or garbage cache file is ignored, never trusted, and replaced', async () => {
