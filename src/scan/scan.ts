@@ -77,8 +77,7 @@ export interface ScanOptions {
 export async function scan(project: Project, opts: ScanOptions = {}): Promise<ScanResult> {
   const progress = opts.progress ?? (() => {});
   const warnings: ScanWarning[] = [];
-  const scanned = await scanParts(project, opts, progress, warnings);
-  const parts = scanned.map((x) => x.part);
+  const parts = await scanParts(project, opts, progress, warnings);
   const total = parts.reduce((n, p) => n + p.entries.size, 0);
 
   // Every path in at least two (checked) stage sets, with its parts in craft-parts order.
@@ -123,10 +122,10 @@ export async function scan(project: Project, opts: ScanOptions = {}): Promise<Sc
       const first = entries[group[0] as number] as Entry;
       if (group.every((k) => (entries[k] as Entry).dev === first.dev && (entries[k] as Entry).ino === first.ino)) continue;
       for (const k of group) {
-        const { part, cached } = scanned[list[k] as number] as Scanned;
+        const part = parts[list[k] as number] as PartScan;
         const entry = entries[k] as Entry;
         toHash++;
-        const hit = cached ? hitDigest(cached.hits, path) : undefined;
+        const hit = part.cacheHits ? hitDigest(part.cacheHits, path) : undefined;
         opts.cache?.count(hit !== undefined);
         if (hit !== undefined) {
           part.digests.set(path, hit);
@@ -239,19 +238,13 @@ export async function scan(project: Project, opts: ScanOptions = {}): Promise<Sc
   };
 }
 
-/** A part's scan with what the walking thread found in the digest cache. */
-interface Scanned {
-  part: PartScan;
-  cached: PartOutcome['cached'];
-}
-
 /**
  * Walks, stage sets and cache lookups. Parts are claimed in craft-parts order from a shared counter by this
  * thread and by worker threads (one per core but this one, at most 3). With three or more parts the
  * workers start at once; with fewer, the first part is scanned here first and workers start only when
  * it turned out big, so small projects never pay for starting a worker.
  */
-async function scanParts(project: Project, opts: ScanOptions, progress: ProgressSink, warnings: ScanWarning[]): Promise<Scanned[]> {
+async function scanParts(project: Project, opts: ScanOptions, progress: ProgressSink, warnings: ScanWarning[]): Promise<PartScan[]> {
   const built = project.parts.map((spec) => existsSync(spec.installDir));
   const outcomes = new Array<PartOutcome | { failed: ErrorReply } | undefined>(project.parts.length);
   const cacheJob = opts.cache ? { dir: opts.cache.dir, startNs: opts.cache.startNs } : undefined;
@@ -314,7 +307,7 @@ async function scanParts(project: Project, opts: ScanOptions, progress: Progress
   return project.parts.map((spec, i) => {
     if (!built[i]) {
       warnings.push({ code: 'part-not-built', part: spec.name, message: `part ${spec.name} is declared but not built: ${spec.installDir} does not exist` });
-      return { part: { spec, built: false, entries: new Map(), staged: new Set(), skippedByCheck: false, digests: new Map(), heads: new Map() }, cached: undefined };
+      return { spec, built: false, entries: new Map(), staged: new Set(), skippedByCheck: false, digests: new Map(), heads: new Map() };
     }
     const o = outcomes[i];
     if (o === undefined) throw new Error(`part ${spec.name} was not scanned`);
@@ -331,7 +324,7 @@ async function scanParts(project: Project, opts: ScanOptions, progress: Progress
     if (o.cached) opts.cache?.keep(spec.installDir, o.cached.info, o.cached.hits);
     const part: PartScan = { spec, built: true, entries: o.entries, staged: new Set(o.staged), skippedByCheck, digests: new Map(), heads: new Map() };
     if (o.cached) part.cacheHits = o.cached.hits;
-    return { part, cached: o.cached };
+    return part;
   });
 }
 
