@@ -30,28 +30,42 @@ export interface FactCodec<T> {
   decode(json: unknown): T | undefined;
 }
 
+/** A file fact memo: ask it for the fact, or ask whether an earlier run already knows it. */
+export interface FileFactMemo<T> {
+  (source: FileSource, part: PartName, path: string, compute: () => Promise<T>): Promise<T>;
+  /** True when an earlier run's value is usable; it is then remembered for this run, not decoded again. */
+  known(source: FileSource, part: PartName, path: string): boolean;
+}
+
 /**
  * `memoFor` for a fact about one file that is a pure function of its bytes (and of `kind`, which names
  * the producer and its version): also asked of, and given to, the source's cache, so an unchanged file
  * is not read again in the next run. A rule that changes what it derives must change `kind`.
  */
-export function fileFactMemo<T>(
-  kindOf: string | ((part: PartName) => string),
-  codec: FactCodec<T>,
-): (source: FileSource, part: PartName, path: string, compute: () => Promise<T>) => Promise<T> {
+export function fileFactMemo<T>(kindOf: string | ((part: PartName) => string), codec: FactCodec<T>): FileFactMemo<T> {
   const memo = memoFor<T>();
-  return (source, part, path, compute) =>
+  // A fact that also depends on the part (its name appears in build paths) says so in its kind.
+  const kindFor = (part: PartName): string => (typeof kindOf === 'string' ? kindOf : kindOf(part));
+  const stored = (source: FileSource, part: PartName, path: string): T | undefined => {
+    const json = source.derived?.(kindFor(part), part, path);
+    return json === undefined ? undefined : codec.decode(json);
+  };
+  const ask = (source: FileSource, part: PartName, path: string, compute: () => Promise<T>): Promise<T> =>
     memo(source, `${part}\0${path}`, async () => {
-      // A fact that also depends on the part (its name appears in build paths) says so in its kind.
-      const kind = typeof kindOf === 'string' ? kindOf : kindOf(part);
-      const known = source.derived?.(kind, part, path);
-      if (known !== undefined) {
-        const v = codec.decode(known);
-        if (v !== undefined) return v;
-      }
+      const known = stored(source, part, path);
+      if (known !== undefined) return known;
       const v = await compute();
       const json = codec.encode(v);
-      if (json !== undefined) source.remember?.(kind, part, path, json);
+      if (json !== undefined) source.remember?.(kindFor(part), part, path, json);
       return v;
     });
+  return Object.assign(ask, {
+    known(source: FileSource, part: PartName, path: string): boolean {
+      const v = stored(source, part, path);
+      if (v === undefined) return false;
+      // Seeds the memo: the later ask finds the value without decoding it again.
+      void memo(source, `${part}\0${path}`, () => Promise.resolve(v));
+      return true;
+    },
+  });
 }

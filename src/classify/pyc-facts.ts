@@ -62,8 +62,7 @@ const pycCodec: FactCodec<PycFacts> = {
 
 /** Whether an earlier run's facts for this pyc can be used (then no worker needs to read it). */
 export function pycFactsKnown(source: FileSource, part: PartName, path: string): boolean {
-  const j = source.derived?.(PYC_KIND, part, path);
-  return j !== undefined && pycCodec.decode(j) !== undefined;
+  return factsMemo.known(source, part, path);
 }
 
 /**
