@@ -39,13 +39,12 @@ interface Sample {
   cpuS: number;
 }
 
-function run(cmd: string, env: Record<string, string> = {}): Sample & { stdout: string; stderr: string } {
+function run(cmd: string): Sample & { stdout: string; stderr: string } {
   const out = join(WORK, 'time.txt');
   const t0 = performance.now();
   const r = spawnSync('/usr/bin/time', ['-o', out, '-f', '%M %U %S', 'bash', '-c', cmd], {
     encoding: 'utf8',
     maxBuffer: 1 << 28,
-    env: { ...process.env, ...env },
   });
   const wallS = (performance.now() - t0) / 1000;
   // diff exits 1 when trees differ and report may exit 1 on conflicts; only >1 is a failure.
@@ -60,11 +59,10 @@ function median(xs: number[]): number {
   return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 }
 
-function measure(label: string, cmd: string, reps = REPS, env: Record<string, string> = {}, before?: () => void): Sample {
+function measure(label: string, cmd: string, reps = REPS): Sample {
   const xs: Sample[] = [];
   for (let i = 0; i < reps; i++) {
-    before?.();
-    xs.push(run(cmd, env));
+    xs.push(run(cmd));
   }
   const s = { wallS: median(xs.map((x) => x.wallS)), rssMB: median(xs.map((x) => x.rssMB)), cpuS: median(xs.map((x) => x.cpuS)) };
   log(`  ${label.padEnd(28)} ${s.wallS.toFixed(2)} s  cpu ${s.cpuS.toFixed(2)} s  ${s.rssMB.toFixed(0)} MB  (${xs.map((x) => x.wallS.toFixed(2)).join(' ')})  load ${loadavg()[0]?.toFixed(1)}`);
@@ -138,12 +136,11 @@ function subset(p: BenchProject, n: number): string {
 
 const CACHE = join(WORK, 'cache');
 const cli = `node ${q(join(REPO, 'bin', 'stagefix.js'))} report --quiet`;
-function reportCommands(projectDir: string, partsDir?: string): { cold: string; warm: string; env: Record<string, string> } {
+function reportCommands(projectDir: string, partsDir?: string): { cold: string; warm: string } {
   const pd = partsDir ? ` --parts-dir ${q(partsDir)}` : '';
   return {
     cold: `${cli} --no-cache ${q(projectDir)}${pd} > /dev/null`,
     warm: `${cli} --cache-dir ${q(CACHE)} ${q(projectDir)}${pd} > /dev/null`,
-    env: {},
   };
 }
 
@@ -178,19 +175,19 @@ function benchTree(p: BenchProject): void {
   const partsJson = join(WORK, `${p.name}.parts.json`);
   writeFileSync(partsJson, JSON.stringify(p.parts.map((r, i) => ({ name: r.name, installDir: installs[i], stage: ['*'], permissions: [], after: [] }))));
   const craftCmd = `${q(pyenvPython('3.12'))} ${q(ORACLE)} ${q(p.dir)} --parts-json ${q(partsJson)} > /dev/null`;
-  const { cold, warm, env } = reportCommands(p.dir);
+  const { cold, warm } = reportCommands(p.dir);
 
   log('  warming the page cache');
   run(floorCmd);
-  run(cold, env);
+  run(cold);
   const floor = measure('floor (find + cat)', floorCmd);
   const stat = measure('stat walk (find -printf)', statCmd);
   const baseline = measure(`baseline (diff -rq × ${pairs.length})`, baselineCmd, Math.min(REPS, 3));
   const craft = measure("craft-parts' check (oracle)", craftCmd, 1);
-  const coldS = measure('stagefix report (no cache)', cold, REPS, env);
+  const coldS = measure('stagefix report (no cache)', cold);
   rmSync(CACHE, { recursive: true, force: true });
-  run(warm, env);
-  const warmS = measure('stagefix report (warm cache)', warm, REPS, env);
+  run(warm);
+  const warmS = measure('stagefix report (warm cache)', warm);
   const ratios = { floor: floor.wallS, baseline: baseline.wallS, craft: craft.wallS };
   rows.push({ tree: p.name, what: 'I/O floor: `find` + `xargs cat`', s: floor });
   rows.push({ tree: p.name, what: 'stat-only walk: `find -printf`', s: stat });
@@ -204,9 +201,9 @@ function benchScale(p: BenchProject): void {
   for (const n of [2, 3, 4, 6]) {
     const installs = p.parts.slice(0, n).map((r) => join(p.dir, 'parts', r.name, 'install'));
     const t = survey(`${p.name}-${n}`, installs);
-    const { cold, env } = reportCommands(subset(p, n), join(p.dir, 'parts'));
-    run(cold, env);
-    const s = measure(`report, ${n} copies`, cold, REPS, env);
+    const { cold } = reportCommands(subset(p, n), join(p.dir, 'parts'));
+    run(cold);
+    const s = measure(`report, ${n} copies`, cold);
     scaleRows.push({ copies: n, entries: t.entries, gb: t.bytes / 1e9, s });
   }
 }
