@@ -85,13 +85,13 @@ const isRacy = (startNs: bigint, mtimeNs: bigint, ctimeNs: bigint): boolean => {
   return mtimeNs >= limit || ctimeNs >= limit;
 };
 
+const scratch = Buffer.alloc(STATUS_BYTES);
+
 /**
  * One install dir's cache file, read-only: what a walk consults for each file it stats. The thread that
  * walks a part (often a worker) loads it, so lookups cost the main thread nothing.
  */
 export class CacheSnapshot {
-  private readonly scratch = Buffer.alloc(STATUS_BYTES);
-
   private constructor(
     private readonly buf: Buffer,
     private readonly at: Map<string, number>,
@@ -121,9 +121,9 @@ export class CacheSnapshot {
   valid(rel: string, e: Entry): number | undefined {
     const at = this.at.get(rel);
     if (at === undefined) return undefined;
-    putStatus(this.scratch, e, 0);
+    putStatus(scratch, e, 0);
     // Equal status bytes, and (defensively) not an entry the racy rule should have kept out.
-    if (this.buf.compare(this.scratch, 0, STATUS_BYTES, at, at + STATUS_BYTES) !== 0 || isRacy(this.startNs, e.mtimeNs, e.ctimeNs)) return undefined;
+    if (this.buf.compare(scratch, 0, STATUS_BYTES, at, at + STATUS_BYTES) !== 0 || isRacy(this.startNs, e.mtimeNs, e.ctimeNs)) return undefined;
     return at;
   }
 
@@ -154,12 +154,11 @@ export interface CacheHits {
 }
 
 function factsAt(buf: Uint8Array, at: number): Facts {
-  const o = at + STATUS_BYTES;
-  const flags = buf[o + 8] as number;
   const facts: Facts = {};
   const d = digestAt(buf, at);
   if (d !== undefined) facts.digest = d;
-  if (flags & HAS_HEAD) facts.head = buf.subarray(o + 10, o + 10 + (buf[o + 9] as number));
+  const head = headAt(buf, at);
+  if (head) facts.head = head;
   const derived = derivedAt(buf, at);
   if (derived) facts.derived = derived;
   return facts;
@@ -195,6 +194,16 @@ function digestAt(buf: Uint8Array, at: number): Digest | undefined {
   return digest(hex);
 }
 
+/**
+ * Where the xxh64 of a cache hit sits in `h.buf` (8 bytes, big-endian), or -1 when `rel` is not a hit
+ * or its record has no digest. A warm run compares every shared file's digest; raw bytes spare it a
+ * string per file.
+ */
+export function hitDigestAt(h: CacheHits, rel: string): number {
+  const at = h.at.get(rel);
+  return at !== undefined && (h.buf[at + STATUS_BYTES + 8] as number) & HAS_DIGEST ? at + STATUS_BYTES : -1;
+}
+
 /** The digest a cache hit records, if any. */
 export function hitDigest(h: CacheHits, rel: string): Digest | undefined {
   const at = h.at.get(rel);
@@ -204,7 +213,13 @@ export function hitDigest(h: CacheHits, rel: string): Digest | undefined {
 /** The header a cache hit records, if any. */
 export function hitHead(h: CacheHits, rel: string): Uint8Array | undefined {
   const at = h.at.get(rel);
-  return at === undefined ? undefined : factsAt(h.buf, at).head;
+  return at === undefined ? undefined : headAt(h.buf, at);
+}
+
+/** The head a record holds, if any (without parsing its derived facts: integrity asks for every staged pyc's). */
+function headAt(buf: Uint8Array, at: number): Uint8Array | undefined {
+  const o = at + STATUS_BYTES;
+  return (buf[o + 8] as number) & HAS_HEAD ? buf.subarray(o + 10, o + 10 + (buf[o + 9] as number)) : undefined;
 }
 
 /** What a walking thread tells the cache about the snapshot it loaded. */
@@ -239,18 +254,21 @@ export interface CacheStats {
 
 const hex16 = (n: bigint): string => n.toString(16).padStart(16, '0');
 
-/** Two's complement either way: lstat's unsigned dev/ino/size and signed times take the same 8 bytes. */
-function put64(buf: Buffer, v: bigint, at: number): void {
-  if (v < 0n) buf.writeBigInt64LE(v, at);
-  else buf.writeBigUInt64LE(v, at);
-}
+/**
+ * A status as its 40 bytes. Stored through a BigInt64Array: its element store is two's complement mod
+ * 2^64 for lstat's unsigned dev/ino/size and signed times alike, and costs a fraction of Buffer's
+ * `writeBigUInt64LE` (BigInt shifts in JavaScript), which the walk's lookups paid for every file.
+ */
+const statusScratch = new BigInt64Array(5);
+const statusBytes = new Uint8Array(statusScratch.buffer);
 
-function putStatus(buf: Buffer, e: Entry, at: number): void {
-  put64(buf, e.dev, at);
-  put64(buf, e.ino, at + 8);
-  put64(buf, BigInt(e.size), at + 16);
-  put64(buf, e.mtimeNs, at + 24);
-  put64(buf, e.ctimeNs, at + 32);
+function putStatus(buf: Uint8Array, e: Entry, at: number): void {
+  statusScratch[0] = e.dev;
+  statusScratch[1] = e.ino;
+  statusScratch[2] = BigInt(e.size);
+  statusScratch[3] = e.mtimeNs;
+  statusScratch[4] = e.ctimeNs;
+  buf.set(statusBytes, at);
 }
 
 /** A record to write: a valid one copied as it is, or an entry's status with its facts. */

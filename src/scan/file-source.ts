@@ -161,10 +161,12 @@ export class DiskFileSource implements FileSource {
 
   async head(part: PartName, path: string, n: number): Promise<Uint8Array> {
     const p = this.part(part);
+    // Known from the hash pass or the cache (read while the file had exactly this status). Only walked
+    // paths have one, and a walk reaches a file through real directories only: no confinement to check.
+    const e = p.entries.get(path);
+    const known = e?.type === 'file' ? (p.heads.get(path) ?? (p.cacheHits ? hitHead(p.cacheHits, path) : undefined)) : undefined;
+    if (e && known && (n <= known.length || known.length === e.size)) return known.subarray(0, n);
     const f = confinedFile(this, part, path, false);
-    // Known from the hash pass or the cache (read while the file had exactly this status).
-    const known = p.heads.get(path) ?? (p.cacheHits ? hitHead(p.cacheHits, path) : undefined);
-    if (known && (n <= known.length || known.length === f.entry.size)) return known.subarray(0, n);
     const head = readConfinedSync(f.abs, f.entry, n);
     if (n <= HEAD_BYTES) {
       p.heads.set(path, head);
