@@ -29,8 +29,11 @@ export interface PartJob {
 export interface PartOutcome {
   entries: Map<string, Entry>;
   warnings: ScanWarning[];
-  /** The stage set as an array (cheaper to clone than a Set). */
-  staged: string[];
+  /**
+   * The stage set, cheap to clone: a mark per entry in `entries`' order, and the staged paths that are not
+   * entries (reached through a link). Sending the paths themselves cloned every name a second time.
+   */
+  staged: { marks: Uint8Array; extra: string[] };
   /** Files whose status matched the digest cache, with their digests. */
   cached?: { hits: CacheHits; info: SnapshotInfo };
 }
@@ -75,6 +78,30 @@ export function partStageSet(installDir: string, entries: Map<string, Entry>, st
   return stageSet(toListing(installDir, entries), stage, { installDir });
 }
 
+function markStaged(entries: Map<string, Entry>, staged: Set<string>): PartOutcome['staged'] {
+  const marks = new Uint8Array(entries.size);
+  let i = 0;
+  let inEntries = 0;
+  for (const path of entries.keys()) {
+    if (staged.has(path)) {
+      marks[i] = 1;
+      inEntries++;
+    }
+    i++;
+  }
+  const extra = inEntries === staged.size ? [] : [...staged].filter((p) => !entries.has(p));
+  return { marks, extra };
+}
+
+/** The stage set `markStaged` sent. */
+export function stagedSet(entries: Map<string, Entry>, staged: PartOutcome['staged']): Set<string> {
+  const out = new Set<string>();
+  let i = 0;
+  for (const path of entries.keys()) if (staged.marks[i++] === 1) out.add(path);
+  for (const path of staged.extra) out.add(path);
+  return out;
+}
+
 /**
  * Walk, stage set and cache lookups for one part. `checksum` (xxh64) reads the cache file; lookups happen
  * here, on the thread that walked the part, so on a warm run the main thread only gathers answers.
@@ -82,7 +109,7 @@ export function partStageSet(installDir: string, entries: Map<string, Entry>, st
 export function scanPart(job: Omit<PartJob, 'id'>, onEntry?: (n: number) => void, checksum?: (b: Uint8Array) => bigint): PartOutcome {
   const w = walkPartSync(job.name, job.installDir, onEntry);
   const staged = partStageSet(job.installDir, w.entries, job.stage);
-  const out: PartOutcome = { entries: w.entries, warnings: w.warnings, staged: [...staged] };
+  const out: PartOutcome = { entries: w.entries, warnings: w.warnings, staged: markStaged(w.entries, staged) };
   if (job.cache && checksum) {
     const snap = CacheSnapshot.load(job.cache.dir, job.installDir, job.cache.startNs, checksum);
     out.cached = { hits: snap.hits(w.entries), info: { size: snap.size, damaged: snap.damaged } };
@@ -138,7 +165,10 @@ if (port && (workerData as { mark?: string } | undefined)?.mark === PART_WORKER_
       } catch (e) {
         reply = { id: i, error: errorReply(e) };
       }
-      port.postMessage(reply);
+      // The cache file's bytes move to the main thread instead of being copied.
+      const buf = 'ok' in reply ? reply.ok.cached?.hits.buf : undefined;
+      const whole = buf && buf.byteOffset === 0 && buf.byteLength === buf.buffer.byteLength && buf.buffer instanceof ArrayBuffer;
+      port.postMessage(reply, whole ? [buf.buffer as ArrayBuffer] : []);
     }
     port.postMessage({ done: true } satisfies WorkerMessage);
   });

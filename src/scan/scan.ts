@@ -26,11 +26,11 @@ import {
   type Project,
   type ScanWarning,
 } from '../model.js';
-import { hitDigest, type CacheHits, type CacheStats, type DigestCache } from './cache.js';
+import { hitDigest, hitDigestAt, type CacheHits, type CacheStats, type DigestCache } from './cache.js';
 import { hashFiles, type HashTask } from './hash-pool.js';
 import { HEAD_BYTES, HashStatus } from './hash-worker.js';
 import { decodePcText, entryTypesCollide, isPcName, linkTargetsCollide, pcFilesCollide, permissionsCollide } from './craft/collide.js';
-import { claim, errorReply, PartWorker, rethrow, scanPart, type ErrorReply, type PartClaims, type PartOutcome } from './part-worker.js';
+import { claim, errorReply, PartWorker, rethrow, scanPart, stagedSet, type ErrorReply, type PartClaims, type PartOutcome } from './part-worker.js';
 
 export interface PartScan {
   spec: PartSpec;
@@ -40,7 +40,7 @@ export interface PartScan {
   staged: Set<string>;
   /** `stage: []` makes craft-parts skip the part in its check (a quirk); we follow it and warn. */
   skippedByCheck: boolean;
-  /** xxh64 of every regular file hashed (or found in the cache), by path; classification adds more. */
+  /** xxh64 of every regular file hashed in this run, by path; classification adds more. Cache hits' are in `cacheHits` (`digestOf`). */
   digests: Map<string, Digest>;
   /** The first bytes of files whose header is known without reading (pycs hashed, or read once). */
   heads: Map<string, Uint8Array>;
@@ -102,10 +102,12 @@ export async function scan(project: Project, opts: ScanOptions = {}): Promise<Sc
   let hashedBytes = 0;
   const tasks: (HashTask & { part: PartScan })[] = [];
   let toHash = 0;
-  for (const { path, list, entries } of shared) {
+  for (const sp of shared) {
+    const { path, list, entries } = sp;
     if (isPcName(path)) continue;
+    const uniform = uniformFiles(entries);
     let groups: Iterable<number[]>;
-    if (uniformFiles(entries)) groups = [list.map((_, k) => k)];
+    if (uniform) groups = [list.map((_, k) => k)];
     else {
       const bySize = new Map<number, number[]>();
       entries.forEach((e, k) => {
@@ -121,19 +123,28 @@ export async function scan(project: Project, opts: ScanOptions = {}): Promise<Sc
       // Hard links to one inode are equal without reading: skip when every member shares it.
       const first = entries[group[0] as number] as Entry;
       if (group.every((k) => (entries[k] as Entry).dev === first.dev && (entries[k] as Entry).ino === first.ino)) continue;
+      // Every file a cache hit with one digest (a warm run): the path is decided here, from the cache's bytes.
+      let equal = uniform;
+      let h0: CacheHits | undefined;
+      let at0 = -1;
       for (const k of group) {
         const part = parts[list[k] as number] as PartScan;
-        const entry = entries[k] as Entry;
-        toHash++;
-        const hit = part.cacheHits ? hitDigest(part.cacheHits, path) : undefined;
-        opts.cache?.count(hit !== undefined);
-        if (hit !== undefined) {
-          part.digests.set(path, hit);
+        const h = part.cacheHits;
+        const at = h ? hitDigestAt(h, path) : -1;
+        opts.cache?.count(at >= 0);
+        if (h && at >= 0) {
           hashedCount++;
+          if (!equal) continue;
+          if (!h0) {
+            h0 = h;
+            at0 = at;
+          } else if (!sameDigestBytes(h0.buf, at0, h.buf, at)) equal = false;
         } else {
-          tasks.push({ part, dir: part.spec.installDir, rel: path, entry });
+          equal = false;
+          tasks.push({ part, dir: part.spec.installDir, rel: path, entry: entries[k] as Entry });
         }
       }
+      if (equal) sp.sameBytes = true;
     }
   }
   const cachedCount = hashedCount;
@@ -177,11 +188,12 @@ export async function scan(project: Project, opts: ScanOptions = {}): Promise<Sc
   const collisions: Collision[] = [];
   const modeWarnings: ModeWarning[] = [];
   const noPermissions = parts.map((p) => p.spec.permissions.length === 0);
-  for (const { path, list, entries } of shared) {
+  for (const sp of shared) {
+    const { path, list, entries } = sp;
     // The common case decided without the pair loop: with no `permissions:` in play, identical regular
     // files (or one inode) never collide in any pair, and neither do directories.
     if (list.every((i) => noPermissions[i])) {
-      const same = sameFiles(parts, list, path, entries);
+      const same = sameFiles(parts, sp);
       if (same) {
         if (same.modes) modeWarnings.push({ path: relPath(path), modes: same.modes });
         continue;
@@ -322,7 +334,7 @@ async function scanParts(project: Project, opts: ScanOptions, progress: Progress
       });
     }
     if (o.cached) opts.cache?.keep(spec.installDir, o.cached.info, o.cached.hits);
-    const part: PartScan = { spec, built: true, entries: o.entries, staged: new Set(o.staged), skippedByCheck, digests: new Map(), heads: new Map() };
+    const part: PartScan = { spec, built: true, entries: o.entries, staged: stagedSet(o.entries, o.staged), skippedByCheck, digests: new Map(), heads: new Map() };
     if (o.cached) part.cacheHits = o.cached.hits;
     return part;
   });
@@ -334,6 +346,13 @@ interface SharedPath {
   list: number[];
   /** Each part's entry at `path`, aligned with `list`. */
   entries: (Entry | undefined)[];
+  /** Every entry is a regular file, and the cache holds one digest for all of them. */
+  sameBytes?: boolean;
+}
+
+function sameDigestBytes(a: Uint8Array, at: number, b: Uint8Array, bt: number): boolean {
+  for (let i = 0; i < 8; i++) if (a[at + i] !== b[bt + i]) return false;
+  return true;
 }
 
 /** True when every entry is a regular file and all have one size. */
@@ -347,19 +366,27 @@ function uniformFiles(entries: readonly (Entry | undefined)[]): entries is Entry
  * one digest), no pair collides on contents; returns the modes when they differ (a mode warning), else
  * `{}`. Undefined when any of that does not hold: the pair loop decides.
  */
-function sameFiles(parts: readonly PartScan[], list: readonly number[], path: string, entries: readonly (Entry | undefined)[]): { modes?: ModeWarning['modes'] } | undefined {
+function sameFiles(parts: readonly PartScan[], sp: SharedPath): { modes?: ModeWarning['modes'] } | undefined {
+  const { path, list, entries } = sp;
   if (isPcName(path) || !uniformFiles(entries)) return undefined;
   const first = entries[0] as Entry;
-  if (!entries.every((e) => e.dev === first.dev && e.ino === first.ino)) {
-    const d0 = (parts[list[0] as number] as PartScan).digests.get(path);
-    if (d0 === undefined) return undefined;
-    for (let k = 1; k < list.length; k++) {
-      if ((parts[list[k] as number] as PartScan).digests.get(path) !== d0) return undefined;
-    }
-  }
+  if (!sp.sameBytes && !entries.every((e) => e.dev === first.dev && e.ino === first.ino) && !oneDigest(parts, list, path)) return undefined;
   if (entries.every((e) => e.mode === first.mode)) return {};
   // As the pair loop lists them: each part once, in craft-parts order.
   return { modes: list.map((i, k) => ({ part: (parts[i] as PartScan).spec.name, mode: (entries[k] as Entry).mode })) };
+}
+
+/** A file's digest: hashed in this run, or recorded by the cache for its unchanged status. */
+export function digestOf(p: PartScan, path: string): Digest | undefined {
+  return p.digests.get(path) ?? (p.cacheHits ? hitDigest(p.cacheHits, path) : undefined);
+}
+
+/** True when every part in `list` has a known digest at `path` and all are one. */
+function oneDigest(parts: readonly PartScan[], list: readonly number[], path: string): boolean {
+  const d0 = digestOf(parts[list[0] as number] as PartScan, path);
+  if (d0 === undefined) return false;
+  for (let k = 1; k < list.length; k++) if (digestOf(parts[list[k] as number] as PartScan, path) !== d0) return false;
+  return true;
 }
 
 /** craft-parts reads `.pc` files as text; undecodable bytes fall back to latin-1 so every byte still counts. */
@@ -392,8 +419,8 @@ function pairCollides(
     if (ea.size !== eb.size) {
       kind = 'contents';
     } else if (!(ea.dev === eb.dev && ea.ino === eb.ino)) {
-      const ha = a.digests.get(path);
-      const hb = b.digests.get(path);
+      const ha = digestOf(a, path);
+      const hb = digestOf(b, path);
       if (ha === undefined || hb === undefined) {
         // Unreadable: craft-parts would fail; we cannot prove equality, so it collides.
         warnings.push({ code: 'unreadable', path: relPath(path), message: `could not compare ${path} in ${a.spec.name} and ${b.spec.name}` });
