@@ -16,6 +16,7 @@ import { CraftSemanticsError } from './craft/errors.js';
 import { defaultStageSet, isDefaultStage, stageSet, type ListingEntry } from './craft/stage-set.js';
 import { startWorker } from './hash-pool.js';
 import { walkPartSync } from './walk.js';
+import { fromWire, toWire, type WireOutcome } from './part-wire.js';
 
 export interface PartJob {
   id: number;
@@ -44,6 +45,8 @@ export type ErrorReply =
   | { kind: 'other'; message: string };
 
 export type PartReply = { id: number; ok: PartOutcome } | { id: number; error: ErrorReply };
+/** A reply as it crosses threads (`part-wire.ts`). */
+export type WireReply = { id: number; wire: WireOutcome } | { id: number; error: ErrorReply };
 
 /**
  * The listing craft-parts' glob semantics run on. For links that leave the tree, stage-set computation
@@ -151,7 +154,7 @@ export function claim(c: Pick<PartClaims, 'order' | 'counter'>): number | undefi
   return k < c.order.length ? c.order[k] : undefined;
 }
 
-type WorkerMessage = PartReply | { done: true };
+type WorkerMessage = WireReply | { done: true };
 
 const port = parentPort;
 if (port && (workerData as { mark?: string } | undefined)?.mark === PART_WORKER_MARK) {
@@ -159,16 +162,16 @@ if (port && (workerData as { mark?: string } | undefined)?.mark === PART_WORKER_
   port.on('message', async (c: PartClaims) => {
     const checksum = c.jobs.some((j) => j.cache) ? ((h) => (b: Uint8Array) => h(b))((await api).h64Raw) : undefined;
     for (let i = claim(c); i !== undefined; i = claim(c)) {
-      let reply: PartReply;
+      let reply: WireReply;
+      let transfer: ArrayBuffer[] = [];
       try {
-        reply = { id: i, ok: scanPart(c.jobs[i] as Omit<PartJob, 'id'>, undefined, checksum) };
+        const w = toWire(scanPart(c.jobs[i] as Omit<PartJob, 'id'>, undefined, checksum));
+        reply = { id: i, wire: w.wire };
+        transfer = w.transfer;
       } catch (e) {
         reply = { id: i, error: errorReply(e) };
       }
-      // The cache file's bytes move to the main thread instead of being copied.
-      const buf = 'ok' in reply ? reply.ok.cached?.hits.buf : undefined;
-      const whole = buf && buf.byteOffset === 0 && buf.byteLength === buf.buffer.byteLength && buf.buffer instanceof ArrayBuffer;
-      port.postMessage(reply, whole ? [buf.buffer as ArrayBuffer] : []);
+      port.postMessage(reply, transfer);
     }
     port.postMessage({ done: true } satisfies WorkerMessage);
   });
@@ -189,7 +192,7 @@ export class PartWorker {
     return new Promise((resolve) => {
       this.w.on('message', (m: WorkerMessage) => {
         if ('done' in m) resolve();
-        else onReply(m);
+        else onReply('wire' in m ? { id: m.id, ok: fromWire(m.wire) } : m);
       });
       // A worker that dies claims nothing more; a part it held is reported as failed by the caller.
       this.w.on('error', () => resolve());

@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PART_WORKER_MARK, type PartClaims, type PartReply } from '../../src/scan/part-worker.js';
+import { PART_WORKER_MARK, type PartClaims, type WireReply } from '../../src/scan/part-worker.js';
+import { fromWire } from '../../src/scan/part-wire.js';
 import { runCli } from '../helpers/cli.js';
 import { EXAMPLE } from '../helpers/tree.js';
 
@@ -56,14 +57,14 @@ describe('bundled CLI', () => {
     };
     const w = new Worker(join(BUNDLE, 'part-worker.js'), { workerData: { mark: PART_WORKER_MARK } });
     try {
-      const replies = await new Promise<PartReply[]>((resolve, reject) => {
-        const got: PartReply[] = [];
-        w.on('message', (m: PartReply | { done: true }) => ('done' in m ? resolve(got) : got.push(m)));
+      const replies = await new Promise<WireReply[]>((resolve, reject) => {
+        const got: WireReply[] = [];
+        w.on('message', (m: WireReply | { done: true }) => ('done' in m ? resolve(got) : got.push(m)));
         w.on('error', reject);
         w.postMessage(claims);
       });
       expect(replies.map((r) => r.id).sort()).toEqual([0, 1]);
-      for (const r of replies) expect('ok' in r && [...r.ok.entries.keys()]).toEqual(['lib', 'lib/x.py']);
+      for (const r of replies) expect('wire' in r && [...fromWire(r.wire).entries.keys()]).toEqual(['lib', 'lib/x.py']);
     } finally {
       await w.terminate();
     }
