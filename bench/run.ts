@@ -7,7 +7,9 @@
  * the page cache, then measures with several repetitions and takes the median of each:
  *   floor     walk every part (`find`) and read once every regular file sharing a path with another
  *             part (`xargs cat`), one stream: the work no content check can avoid;
- *   baseline  a byte-compare check: `diff -rq` for every pair of parts;
+ *   baselines two byte-compare checks: `cmp` for every pair of parts that ship a regular file at a shared
+ *             path (a process per pair, as a shell script does it; one run, it is slow), and `diff -rq`
+ *             for every pair of parts (a process per pair of trees);
  *   craft     craft-parts' own check as test/oracle/craft_collisions.py re-implements it (pathlib stage
  *             sets, `filecmp.cmp` for every pair, CPython 3.12 as snapcraft 8 runs it); one run, it is slow;
  *   stat walk `find -printf '%s %T@ %i'` over the same parts (what a cached run cannot avoid);
@@ -78,6 +80,9 @@ interface Tree {
   sharedFiles: number;
   sharedBytes: number;
   listFile: string;
+  /** NUL-separated file pairs: both parts' files, for every pair of parts sharing a regular file's path. */
+  pairsFile: string;
+  pairs: number;
 }
 
 /** Every part's listing, and the NUL-separated list of regular files that share a path with another part. */
@@ -104,6 +109,7 @@ function survey(name: string, installs: string[]): Tree {
     sizes.push(m);
   });
   const list: string[] = [];
+  const pairs: string[] = [];
   let sharedBytes = 0;
   for (const [path, parts] of byPath) {
     if (parts.length < 2) continue;
@@ -111,10 +117,13 @@ function survey(name: string, installs: string[]): Tree {
       list.push(join(installs[i] as string, path));
       sharedBytes += sizes[i]?.get(path) ?? 0;
     }
+    parts.forEach((i, k) => parts.slice(k + 1).forEach((j) => pairs.push(join(installs[i] as string, path), join(installs[j] as string, path))));
   }
   const listFile = join(WORK, `${name}.shared`);
   writeFileSync(listFile, list.join('\0'));
-  return { installs, entries, bytes, sharedFiles: list.length, sharedBytes, listFile };
+  const pairsFile = join(WORK, `${name}.pairs`);
+  writeFileSync(pairsFile, pairs.join('\0'));
+  return { installs, entries, bytes, sharedFiles: list.length, sharedBytes, listFile, pairsFile, pairs: pairs.length / 2 };
 }
 
 function ensureTime(): void {
@@ -152,6 +161,7 @@ interface Row {
   what: string;
   s: Sample;
   floor?: number;
+  cmp?: number;
   baseline?: number;
   craft?: number;
   stat?: number;
@@ -171,6 +181,8 @@ function benchTree(p: BenchProject): void {
   const pairs: string[] = [];
   installs.forEach((a, i) => installs.slice(i + 1).forEach((b) => pairs.push(`diff -rq --no-dereference ${q(a)} ${q(b)} > /dev/null`)));
   const baselineCmd = `${pairs.join('; ')}; true`;
+  // cmp exits 1 on a difference; xargs carries on and exits 123 at the end.
+  const cmpCmd = `xargs -0 -n2 cmp -s < ${q(t.pairsFile)} > /dev/null; true`;
   // The oracle reads parts from JSON (it would need PyYAML for the project file).
   const partsJson = join(WORK, `${p.name}.parts.json`);
   writeFileSync(partsJson, JSON.stringify(p.parts.map((r, i) => ({ name: r.name, installDir: installs[i], stage: ['*'], permissions: [], after: [] }))));
@@ -184,14 +196,16 @@ function benchTree(p: BenchProject): void {
   const stat = measure('stat walk (find -printf)', statCmd);
   const baseline = measure(`baseline (diff -rq × ${pairs.length})`, baselineCmd, Math.min(REPS, 3));
   const craft = measure("craft-parts' check (oracle)", craftCmd, 1);
+  const cmp = measure(`baseline (cmp × ${t.pairs})`, cmpCmd, 1);
   const coldS = measure('stagefix report (no cache)', cold);
   rmSync(CACHE, { recursive: true, force: true });
   run(warm);
   const warmS = measure('stagefix report (warm cache)', warm);
-  const ratios = { floor: floor.wallS, baseline: baseline.wallS, craft: craft.wallS };
+  const ratios = { floor: floor.wallS, cmp: cmp.wallS, baseline: baseline.wallS, craft: craft.wallS };
   rows.push({ tree: p.name, what: 'I/O floor: `find` + `xargs cat`', s: floor });
   rows.push({ tree: p.name, what: 'stat-only walk: `find -printf`', s: stat });
-  rows.push({ tree: p.name, what: `byte-compare baseline: \`diff -rq\` × ${pairs.length} pairs`, s: baseline });
+  rows.push({ tree: p.name, what: `byte-compare baseline: \`cmp\` × ${t.pairs} file pairs (1 run)`, s: cmp });
+  rows.push({ tree: p.name, what: `byte-compare baseline: \`diff -rq\` × ${pairs.length} part pairs`, s: baseline });
   rows.push({ tree: p.name, what: "craft-parts' check: `test/oracle/craft_collisions.py` (1 run)", s: craft });
   rows.push({ tree: p.name, what: 'stagefix report, no cache', s: coldS, ...ratios });
   rows.push({ tree: p.name, what: 'stagefix report, warm cache', s: warmS, ...ratios, stat: stat.wallS });
@@ -216,18 +230,18 @@ function table(): string {
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   const lines = [
     `Measured by \`npx tsx bench/run.ts\` on ${new Date().toISOString().slice(0, 10)}: ${availableParallelism()} cores (${cpu}), ` +
-      `${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Node ${process.version}, warm page cache, median of ${REPS} runs (baseline: ${Math.min(REPS, 3)}); ` +
+      `${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Node ${process.version}, warm page cache, median of ${REPS} runs (\`diff -rq\`: ${Math.min(REPS, 3)}); ` +
       `load average ${LOAD_START} at the start and ${loadavg()[0]?.toFixed(1)} at the end (other work on the machine inflates wall times; CPU times are steadier).`,
     '',
     '| tree | parts | entries | size | shared regular files | shared bytes |',
     '|---|---:|---:|---:|---:|---:|',
     ...trees.map(({ name, t, parts }) => `| ${name} | ${parts} | ${t.entries} | ${(t.bytes / 1e9).toFixed(2)} GB | ${t.sharedFiles} | ${(t.sharedBytes / 1e9).toFixed(2)} GB |`),
     '',
-    '| tree | command | wall | CPU (user+sys) | peak RSS | ÷ floor | `diff -rq` ÷ it | craft-parts ÷ it | ÷ stat walk |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|',
+    '| tree | command | wall | CPU (user+sys) | peak RSS | ÷ floor | `cmp` ÷ it | `diff -rq` ÷ it | craft-parts ÷ it | ÷ stat walk |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...rows.map(
       (r) =>
-        `| ${r.tree} | ${r.what} | ${r.s.wallS.toFixed(2)} s | ${r.s.cpuS.toFixed(2)} s | ${r.s.rssMB.toFixed(0)} MB | ${r.floor ? fmtRatio(r.floor, r.s.wallS) : ''} | ${r.baseline ? fmtRatio(r.s.wallS, r.baseline) : ''} | ${r.craft ? fmtRatio(r.s.wallS, r.craft) : ''} | ${r.stat ? fmtRatio(r.stat, r.s.wallS) : ''} |`,
+        `| ${r.tree} | ${r.what} | ${r.s.wallS.toFixed(2)} s | ${r.s.cpuS.toFixed(2)} s | ${r.s.rssMB.toFixed(0)} MB | ${r.floor ? fmtRatio(r.floor, r.s.wallS) : ''} | ${r.cmp ? fmtRatio(r.s.wallS, r.cmp) : ''} | ${r.baseline ? fmtRatio(r.s.wallS, r.baseline) : ''} | ${r.craft ? fmtRatio(r.s.wallS, r.craft) : ''} | ${r.stat ? fmtRatio(r.stat, r.s.wallS) : ''} |`,
     ),
   ];
   if (scaleRows.length > 0) {
