@@ -3,6 +3,7 @@
  * confinement to the allowed install dirs. Design and guarantees: docs/apply.md.
  */
 import { promises as fsp } from 'node:fs';
+import * as fs from './fs.js';
 import { dirname, join } from 'node:path';
 import { ApplyError } from '../errors.js';
 import { xxh64Bytes } from '../util/hash.js';
@@ -206,7 +207,7 @@ async function performOp(journal: Journal, n: number, op: FileOp, target: string
     // Keep the old inode itself: link(2) does not follow a final symlink on Linux, and the inode
     // carries mode, owner, mtime and xattrs, so undo is exact. Across devices keep a copy instead.
     try {
-      await fsp.link(target, bk.abs);
+      await fs.link(target, bk.abs);
     } catch (e) {
       // EXDEV: state dir on another file system. EPERM: protected_hardlinks refuses to link a file
       // we do not own. Either way a copy keeps every byte.
@@ -223,22 +224,22 @@ async function performOp(journal: Journal, n: number, op: FileOp, target: string
   if (op.op === 'write' && want.type === 'file') {
     await writeNewFile(tmp, op.contents, want.mode, ownerToKeep(owner), () => step('chunk', n));
     step('temp', n);
-    await fsp.rename(tmp, target);
+    await fs.rename(tmp, target);
   } else if (op.op === 'symlink') {
-    await fsp.symlink(op.target, tmp);
+    await fs.symlink(op.target, tmp);
     const o = ownerToKeep(owner);
-    if (o !== undefined) await fsp.lchown(tmp, o.uid, o.gid);
+    if (o !== undefined) await fs.lchown(tmp, o.uid, o.gid);
     step('temp', n);
-    await fsp.rename(tmp, target);
+    await fs.rename(tmp, target);
   } else {
     try {
-      await fsp.rename(target, bk.abs);
+      await fs.rename(target, bk.abs);
     } catch (e) {
       if (errCode(e) !== 'EXDEV') throw e;
       // Across devices: a file is copied (fsync'd) before the unlink; a symlink needs no copy, undo
       // re-makes it from the target in the journal.
       if (old.type === 'file') await copyDurably(target, bk.abs, old.mode, BigInt(old.mtimeNs ?? '0'), owner);
-      await fsp.unlink(target);
+      await fs.unlink(target);
     }
     await fsyncDir(dirname(bk.abs));
   }

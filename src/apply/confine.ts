@@ -4,7 +4,7 @@
  * component is never followed by any code in src/apply (lstat, O_NOFOLLOW, rename and unlink act on
  * the link itself).
  */
-import { promises as fsp } from 'node:fs';
+import * as fs from './fs.js';
 import { join } from 'node:path';
 import { errCode } from './state.js';
 
@@ -18,7 +18,7 @@ export async function parentProblem(root: string, relPath: string): Promise<{ pr
     if (i >= 0) cur = join(cur, segs[i] ?? '');
     let st;
     try {
-      st = await fsp.lstat(cur);
+      st = await fs.lstat(cur);
     } catch (e) {
       if (errCode(e) === 'ENOENT' || errCode(e) === 'ENOTDIR') return { problem: i < 0 ? 'root-missing' : 'parent-missing', at: cur };
       throw e;
@@ -26,7 +26,7 @@ export async function parentProblem(root: string, relPath: string): Promise<{ pr
     // The install dir itself may sit below a symlinked path (/home -> /var/home); only what is
     // below it must be real directories.
     if (i < 0) {
-      if (!(await fsp.stat(cur)).isDirectory()) return { problem: 'root-not-dir', at: cur };
+      if (!(await fs.stat(cur)).isDirectory()) return { problem: 'root-not-dir', at: cur };
       continue;
     }
     if (st.isSymbolicLink()) return { problem: 'parent-symlink', at: cur };

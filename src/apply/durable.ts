@@ -1,8 +1,9 @@
 /** Small durability primitives: fsync of files and directories, copies that survive a power cut. */
-import { constants, promises as fsp } from 'node:fs';
+import { constants } from 'node:fs';
+import * as fs from './fs.js';
 
 export async function fsyncDir(dir: string): Promise<void> {
-  const fh = await fsp.open(dir, constants.O_RDONLY | constants.O_DIRECTORY);
+  const fh = await fs.open(dir, constants.O_RDONLY | constants.O_DIRECTORY);
   try {
     await fh.sync();
   } finally {
@@ -15,7 +16,7 @@ export async function fsyncDir(dir: string): Promise<void> {
  * `mode` (explicitly, so the umask cannot change it) and fsync.
  */
 export async function writeNewFile(path: string, bytes: Uint8Array, mode: number, owner?: { uid: number; gid: number }, beforeChunk?: () => void): Promise<void> {
-  const fh = await fsp.open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+  const fh = await fs.open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
   try {
     let off = 0;
     while (off < bytes.length) {
@@ -38,8 +39,8 @@ export async function writeNewFile(path: string, bytes: Uint8Array, mode: number
  * exact to about a microsecond, not to the nanosecond (Node has no timespec API).
  */
 export async function copyDurably(from: string, to: string, mode: number, mtimeNs: bigint, owner?: { uid: number; gid: number }): Promise<void> {
-  await fsp.copyFile(from, to, constants.COPYFILE_EXCL);
-  const fh = await fsp.open(to, constants.O_WRONLY | constants.O_NOFOLLOW);
+  await fs.copyFile(from, to, constants.COPYFILE_EXCL);
+  const fh = await fs.open(to, constants.O_WRONLY | constants.O_NOFOLLOW);
   try {
     if (owner !== undefined && process.getuid?.() === 0) await fh.chown(owner.uid, owner.gid);
     await fh.chmod(mode);

@@ -8,7 +8,8 @@
  * journal: `stagefix undo` cannot undo it (docs/apply.md).
  */
 import { createHash } from 'node:crypto';
-import { promises as fsp } from 'node:fs';
+import { encodeName, needsBytes } from '../util/fsname.js';
+import * as fs from './fs.js';
 import { join } from 'node:path';
 import { xxh64Bytes } from '../util/hash.js';
 import { DEFAULT_NEW_MODE, type FileOp } from './ops.js';
@@ -29,12 +30,12 @@ export async function factsFromDisk(ops: readonly FileOp[]): Promise<ExpectedFac
   return Promise.all(
     ops.map(async (op): Promise<ExpectedFacts> => {
       const abs = join(op.root, op.path);
-      const st = await fsp.lstat(abs).catch(() => undefined);
+      const st = await fs.lstat(abs).catch(() => undefined);
       if (st === undefined) return {};
       const owner = { uid: st.uid, gid: st.gid };
       if (op.expect.type === 'symlink') return st.isSymbolicLink() ? owner : {};
       if (op.expect.type !== 'file' || !st.isFile()) return {};
-      const bytes = await fsp.readFile(abs);
+      const bytes = await fs.readFile(abs);
       if ((await xxh64Bytes(bytes)) !== op.expect.digest) return {};
       return { sha256: createHash('sha256').update(bytes).digest('hex'), mode: st.mode & 0o7777, ...owner };
     }),
@@ -59,8 +60,8 @@ function octal(bytes: Uint8Array): string {
  * built with printf from octal escapes (a trailing `x` protects trailing newlines from `$(...)`).
  */
 export function shAssign(name: string, value: string): string {
-  if (!/[\x00-\x1f\x7f]/.test(value)) return `${name}='${value.replace(/'/g, `'\\''`)}'`;
-  return `${name}=$(printf '${octal(Buffer.from(value, 'utf8'))}x'); ${name}=\${${name}%x}`;
+  if (!/[\x00-\x1f\x7f]/.test(value) && !needsBytes(value)) return `${name}='${value.replace(/'/g, `'\\''`)}'`;
+  return `${name}=$(printf '${octal(encodeName(value))}x'); ${name}=\${${name}%x}`;
 }
 
 const mode4 = (m: number): string => m.toString(8).padStart(4, '0');

@@ -3,7 +3,7 @@
  * never from the done marks, so the same code undoes a committed apply, rolls back a failed one and
  * recovers after a crash at any step (see docs/apply.md, "Recovery").
  */
-import { promises as fsp } from 'node:fs';
+import * as fs from './fs.js';
 import { dirname, join } from 'node:path';
 import { ApplyError } from '../errors.js';
 import { copyDurably, fsyncDir, nsToSeconds } from './durable.js';
@@ -30,7 +30,7 @@ export interface RestoreResult {
 
 async function removeIfPresent(path: string): Promise<boolean> {
   try {
-    await fsp.unlink(path);
+    await fs.unlink(path);
     return true;
   } catch (e) {
     if (errCode(e) === 'ENOENT') return false;
@@ -52,7 +52,7 @@ async function restoreOld(view: JournalView, rec: OpRecord, target: string): Pro
   if (backup !== undefined && backupObs.type !== 'absent') {
     try {
       // The very inode apply displaced: contents, mode, owner, mtime and link count come back exactly.
-      await fsp.rename(backup, target);
+      await fs.rename(backup, target);
       await fsyncDir(dir);
       await fsyncDir(dirname(backup));
       return;
@@ -63,20 +63,20 @@ async function restoreOld(view: JournalView, rec: OpRecord, target: string): Pro
     if (backupObs.type === 'file') {
       // The journal's mtime is the original; the copy's went through one lossy utimes already.
       await copyDurably(backup, rec.tmp, backupObs.mode, old.mtimeNs !== undefined ? BigInt(old.mtimeNs) : backupObs.mtimeNs, backupObs);
-      await fsp.rename(rec.tmp, target);
+      await fs.rename(rec.tmp, target);
       await fsyncDir(dir);
       return;
     }
   }
   if (old.type === 'symlink') {
     await removeIfPresent(rec.tmp);
-    await fsp.symlink(old.target, rec.tmp);
-    if (old.uid !== undefined && process.getuid?.() === 0) await fsp.lchown(rec.tmp, old.uid, old.gid ?? old.uid);
+    await fs.symlink(old.target, rec.tmp);
+    if (old.uid !== undefined && process.getuid?.() === 0) await fs.lchown(rec.tmp, old.uid, old.gid ?? old.uid);
     if (old.mtimeNs !== undefined) {
       const t = nsToSeconds(BigInt(old.mtimeNs));
-      await fsp.lutimes(rec.tmp, t, t);
+      await fs.lutimes(rec.tmp, t, t);
     }
-    await fsp.rename(rec.tmp, target);
+    await fs.rename(rec.tmp, target);
     await fsyncDir(dir);
     return;
   }
@@ -127,14 +127,20 @@ export async function restoreJournal(view: JournalView, opts: { force?: boolean;
       }
       if (how === 'forced' && now.type !== 'absent') {
         const displaced = join(view.dir, 'displaced');
-        await fsp.mkdir(displaced, { recursive: true });
+        await fs.mkdir(displaced);
         const keep = join(displaced, String(rec.n).padStart(6, '0'));
         try {
-          await fsp.rename(target, keep);
+          await fs.rename(target, keep);
         } catch (e) {
           if (errCode(e) !== 'EXDEV') throw e;
-          await fsp.cp(target, keep, { recursive: true, verbatimSymlinks: true, preserveTimestamps: true });
-          await fsp.rm(target, { recursive: true });
+          try {
+            await fs.copyTree(target, keep);
+          } catch (c) {
+            if (!(c instanceof ApplyError)) throw c;
+            res.refused.push({ n: rec.n, root: rec.root, path: rec.path, reason: c.message });
+            continue;
+          }
+          await fs.rm(target);
         }
         await fsyncDir(displaced);
       }

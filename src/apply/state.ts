@@ -2,7 +2,8 @@
  * What is at a path right now, seen without ever following the final component: lstat, then (for a
  * regular file) a streamed xxh64 over an fd opened with O_NOFOLLOW and checked to be the same inode.
  */
-import { constants, promises as fsp } from 'node:fs';
+import { constants } from 'node:fs';
+import * as fs from './fs.js';
 import { xxhashApi } from '../util/hash.js';
 
 /** A state the journal records and undo compares against (mtime is kept, but never compared). */
@@ -23,13 +24,13 @@ export const errCode = (e: unknown): string | undefined =>
 export async function observe(path: string): Promise<Observed> {
   let st;
   try {
-    st = await fsp.lstat(path, { bigint: true });
+    st = await fs.lstatBig(path);
   } catch (e) {
     if (errCode(e) === 'ENOENT') return { type: 'absent' };
     throw e;
   }
   const owner = { uid: Number(st.uid), gid: Number(st.gid) };
-  if (st.isSymbolicLink()) return { type: 'symlink', target: await fsp.readlink(path), mtimeNs: st.mtimeNs, ...owner };
+  if (st.isSymbolicLink()) return { type: 'symlink', target: await fs.readlink(path), mtimeNs: st.mtimeNs, ...owner };
   if (st.isFile())
     return { type: 'file', size: Number(st.size), mode: Number(st.mode & 0o7777n), mtimeNs: st.mtimeNs, ino: st.ino, dev: st.dev, ...owner };
   if (st.isDirectory()) return { type: 'other', kind: 'dir' };
@@ -43,7 +44,7 @@ export async function observe(path: string): Promise<Observed> {
  * refusing a different inode (the file was replaced between lstat and open).
  */
 export async function digestNoFollow(path: string, expectIno?: bigint): Promise<string> {
-  const fh = await fsp.open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  const fh = await fs.open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
   try {
     const st = await fh.stat({ bigint: true });
     if (!st.isFile() || (expectIno !== undefined && st.ino !== expectIno)) throw Object.assign(new Error('file changed while reading'), { code: 'ECHANGED' });
