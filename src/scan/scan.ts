@@ -131,6 +131,7 @@ export async function scan(project: Project, opts: ScanOptions = {}): Promise<Sc
         const part = parts[list[k] as number] as PartScan;
         const h = part.cacheHits;
         const at = h ? hitDigestAt(h, path) : -1;
+        toHash++;
         opts.cache?.count(at >= 0);
         if (h && at >= 0) {
           hashedCount++;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Entry } from '../../src/model.js';
+import type { Entry, ProgressEvent } from '../../src/model.js';
 import { CacheSnapshot, DigestCache, RACY_MARGIN_NS, defaultCacheDir, hitHead } from '../../src/scan/cache.js';
 import { projectFromPartArgs } from '../../src/scan/project.js';
 import { analyse } from '../../src/run.js';
@@ -52,6 +52,14 @@ async function run(t: ReturnType<typeof twoParts>, startNs = LATER) {
   return { r, stats: cache.stats };
 }
 
+/** The comparing phase's last progress event of a scan with the cache. */
+async function comparing(t: ReturnType<typeof twoParts>): Promise<ProgressEvent | undefined> {
+  const cache = await DigestCache.open(t.cacheDir, LATER);
+  let last: ProgressEvent | undefined;
+  await scan(projectFromPartArgs(t.args, t.dir), { cache, progress: (e) => void (e.phase === 'comparing' && (last = e)) });
+  return last;
+}
+
 /** Pins a file's atime and mtime to one whole second, so a later file can be given exactly the same. */
 const T = 1_000_000_000;
 const pin = (file: string): void => utimesSync(file, T, T);
@@ -71,6 +79,13 @@ describe('digest cache', () => {
     expect(second.r.stats.hashedBytes).toBe(0);
     expect(digestsOf(second.r)).toEqual(digestsOf(first.r));
     expect(second.r.collisions).toEqual(first.r.collisions);
+  });
+
+  it('progress counts every file to compare, read or found in the cache', async () => {
+    const t = twoParts({ 'x.txt': 'same', 'lib/y.bin': 'also same', 'z': 'zz' });
+    // Cold: six files to read; warm: the same six, all answered by the cache.
+    expect(await comparing(t)).toMatchObject({ done: 6, total: 6 });
+    expect(await comparing(t)).toMatchObject({ done: 6, total: 6, bytes: 0 });
   });
 
   it('worker threads consult the cache for the parts they walk, with the same answers as this thread', async () => {
