@@ -8,10 +8,10 @@
  * journal: `stagefix undo` cannot undo it (docs/apply.md).
  */
 import { createHash } from 'node:crypto';
-import { encodeName, needsBytes } from '../util/fsname.js';
-import * as fs from './fs.js';
 import { join } from 'node:path';
+import { encodeName, needsBytes } from '../util/fsname.js';
 import { xxh64Bytes } from '../util/hash.js';
+import * as fs from './fs.js';
 import { DEFAULT_NEW_MODE, type FileOp } from './ops.js';
 
 /** What the renderer needs beyond the op: facts about the expected file that only its bytes give. */

@@ -3,10 +3,10 @@
  * never from the done marks, so the same code undoes a committed apply, rolls back a failed one and
  * recovers after a crash at any step (see docs/apply.md, "Recovery").
  */
-import * as fs from './fs.js';
 import { dirname, join } from 'node:path';
 import { ApplyError } from '../errors.js';
 import { copyDurably, fsyncDir, nsToSeconds } from './durable.js';
+import * as fs from './fs.js';
 import { step } from './faults.js';
 import { parentProblem } from './confine.js';
 import { Journal, type JournalView, type OpRecord } from './journal.js';
