@@ -197,8 +197,8 @@ function benchTree(p: BenchProject): void {
   const baseline = measure(`baseline (diff -rq × ${pairs.length})`, baselineCmd, Math.min(REPS, 3));
   const craft = measure("craft-parts' check (oracle)", craftCmd, 1);
   const cmp = measure(`baseline (cmp × ${t.pairs})`, cmpCmd, 1);
-  // The baselines above run for minutes; the kernel may reclaim page cache meanwhile (this machine runs
-  // DAMON reclaim), and the first run after them was seen 2.5× slower. Warm again, as before the floor.
+  // The baselines above run for minutes; the kernel may page out cold page cache meanwhile (this machine
+  // runs a DAMON `pageout` scheme), and the first run after them was seen 2.5× slower. Warm again.
   log('  warming the page cache again');
   run(floorCmd);
   run(cold);
