@@ -15,8 +15,8 @@ import type { FileSource } from '../classify/types.js';
 import type { Digest, Entry, PartName, Project } from '../model.js';
 import { xxh64Bytes } from '../util/hash.js';
 import { toFsPath } from '../util/fsname.js';
-import type { PartScan, ScanResult } from './scan.js';
-import { hitDerived, hitDigest, hitHead, type DigestCache } from './cache.js';
+import { digestOf, type PartScan, type ScanResult } from './scan.js';
+import { hitDerived, hitHead, type DigestCache } from './cache.js';
 import { HEAD_BYTES } from './hash-worker.js';
 
 /** Rules never need more than this of one file; larger reads are refused rather than exhausting memory. */
@@ -188,7 +188,7 @@ export class DiskFileSource implements FileSource {
 
   async digest(part: PartName, path: string): Promise<Digest> {
     const p = this.part(part);
-    const known = p.digests.get(path) ?? (p.cacheHits ? hitDigest(p.cacheHits, path) : undefined);
+    const known = digestOf(p, path);
     if (known) return known;
     const f = confinedFile(this, part, path);
     const d = await xxh64Bytes(readConfinedSync(f.abs, f.entry));
