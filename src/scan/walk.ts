@@ -53,12 +53,14 @@ function toEntry(st: BigStats, readTarget: () => string): Entry {
   return entry;
 }
 
-/** lstat as an Entry, synchronously; undefined when the path vanished. */
-export function lstatEntrySync(abs: string): Entry | undefined {
-  const st = lstatSync(toFsPath(abs), { bigint: true, throwIfNoEntry: false });
-  if (!st) return undefined;
-  return toEntry(st as BigStats, () => decodeName(readlinkSync(toFsPath(abs), { encoding: 'buffer' })));
+/** lstat of a path as the kernel takes it (a string, or bytes for an escaped name), as an Entry; undefined when it vanished. */
+function entryAt(fsPath: string | Buffer): Entry | undefined {
+  const st = lstatSync(fsPath, { bigint: true, throwIfNoEntry: false });
+  return st ? toEntry(st as BigStats, () => decodeName(readlinkSync(fsPath, { encoding: 'buffer' }))) : undefined;
 }
+
+/** lstat as an Entry, synchronously; undefined when the path vanished. */
+export const lstatEntrySync = (abs: string): Entry | undefined => entryAt(toFsPath(abs));
 
 /**
  * Names of a directory, decoded losslessly. Node's UTF-8 decoding is fast but turns undecodable bytes
@@ -118,9 +120,7 @@ export function walkPartSync(part: PartName, root: string, onEntry?: (n: number)
     for (const rel of names) {
       let e: Entry | undefined;
       try {
-        const abs = base + rel;
-        const st = lstatSync(fsPath(abs), { bigint: true, throwIfNoEntry: false });
-        e = st ? toEntry(st as BigStats, () => decodeName(readlinkSync(fsPath(abs), { encoding: 'buffer' }))) : undefined;
+        e = entryAt(fsPath(base + rel));
       } catch (err) {
         warnings.push({ code: 'unreadable', part, path: relPath(rel), message: `cannot stat (${(err as NodeJS.ErrnoException).code ?? 'error'})` });
         continue;
