@@ -25,6 +25,12 @@ function headerInfo(h: HeaderResult): Record<string, unknown> {
     : { ...base, hash: Buffer.from(h.header.hash).toString('hex') };
 }
 
+/** The facts from the header bytes and the fingerprint: the header and its evidence follow from the bytes. */
+function withHead(head: Uint8Array, print: PycFingerprint | Error): PycFacts {
+  const header = parseHeader(head);
+  return { head, header, info: headerInfo(header), print };
+}
+
 export function pycFacts(bytes: Uint8Array): PycFacts {
   let print: PycFingerprint | Error;
   try {
@@ -32,31 +38,29 @@ export function pycFacts(bytes: Uint8Array): PycFacts {
   } catch (e) {
     print = e instanceof Error ? e : new Error(String(e));
   }
-  const head = Uint8Array.from(bytes.subarray(0, 16));
-  const header = parseHeader(head);
-  return { head, header, info: headerInfo(header), print };
+  return withHead(Uint8Array.from(bytes.subarray(0, 16)), print);
 }
 
 /**
- * Stored across runs as the header bytes (parsed again) and the fingerprint or the error's message.
+ * Facts as JSON: the header bytes (parsed again) and the fingerprint or the error's message. The one
+ * form they take to cross runs (the cache) and threads (`pyc-worker.ts`).
  * `pyc/1`: a change to the fingerprint's canonical form or to the facts must bump the version.
  */
 const PYC_KIND = 'pyc/1';
-const pycCodec: FactCodec<PycFacts> = {
+export const pycCodec: FactCodec<PycFacts> = {
   encode: (f) => ({ head: Buffer.from(f.head).toString('hex'), ...(f.print instanceof Error ? { error: f.print.message } : { print: f.print }) }),
   decode(j) {
     if (typeof j !== 'object' || j === null) return undefined;
     const o = j as { head?: unknown; error?: unknown; print?: unknown };
     if (typeof o.head !== 'string') return undefined;
     const head = Uint8Array.from(Buffer.from(o.head, 'hex'));
-    const header = parseHeader(head);
     const p = o.print as Partial<PycFingerprint> | undefined;
     let print: PycFingerprint | Error;
     if (typeof o.error === 'string') print = new Error(o.error);
     else if (p && typeof p.magic === 'number' && typeof p.code === 'string' && typeof p.body === 'string' && Array.isArray(p.filenames)) {
       print = { magic: p.magic, code: p.code, body: p.body, filenames: p.filenames.map(String) };
     } else return undefined;
-    return { head, header, info: headerInfo(header), print };
+    return withHead(head, print);
   },
 };
 

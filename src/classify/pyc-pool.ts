@@ -10,8 +10,8 @@ import type { Worker } from 'node:worker_threads';
 import type { PartName } from '../model.js';
 import { startWorker } from '../scan/hash-pool.js';
 import { confinedFile } from '../scan/file-source.js';
-import { pycFacts, type PycFacts, type PycFactsProvider } from './pyc-facts.js';
-import { fromWire, PYC_WORKER_MARK, runPycJob, type PycJob, type WireFacts } from './pyc-worker.js';
+import { pycCodec, pycFacts, type PycFacts, type PycFactsProvider } from './pyc-facts.js';
+import { PYC_WORKER_MARK, runPycJob, type PycJob } from './pyc-worker.js';
 import type { FileSource } from './types.js';
 
 export interface PycPoolOptions {
@@ -97,11 +97,12 @@ export function startPycPool(
   }
   if (workers.length === 0) return undefined;
 
-  const finish = (b: Batch, facts: readonly WireFacts[]): void => {
+  const finish = (b: Batch, facts: readonly unknown[]): void => {
     b.state = 'done';
     b.tasks.forEach((t, i) => {
       const w = facts[i];
-      t.facts = w ? fromWire(w) : null;
+      // Null, or (never for what a worker encoded) undecodable: the main thread reads the file itself.
+      t.facts = w === null || w === undefined ? null : (pycCodec.decode(w) ?? null);
       for (const resolve of t.waiters ?? []) resolve(t.facts);
       t.waiters = undefined;
     });
@@ -135,7 +136,7 @@ export function startPycPool(
   };
   for (const w of workers) {
     inFlight.set(w, new Map());
-    w.on('message', (msg: { id: number; facts: WireFacts[] }) => {
+    w.on('message', (msg: { id: number; facts: unknown[] }) => {
       const b = batches[msg.id] as Batch;
       inFlight.get(w)?.delete(msg.id);
       if (b.state === 'sent') {

@@ -5,7 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { readConfinedSync } from '../scan/file-source.js';
-import { pycFacts, type PycFacts } from './pyc-facts.js';
+import { pycCodec, pycFacts } from './pyc-facts.js';
 
 /** Files to fingerprint: absolute paths checked by the main thread, and what the scan saw of each. */
 export interface PycJob {
@@ -15,11 +15,9 @@ export interface PycJob {
   size: number[];
 }
 
-/** PycFacts over the wire: an Error becomes its message. Null: unreadable here, the main thread reads it. */
-export type WireFacts = (Omit<PycFacts, 'print'> & ({ print: Exclude<PycFacts['print'], Error> } | { error: string })) | null;
-
-export function runPycJob(job: PycJob): WireFacts[] {
-  const out: WireFacts[] = [];
+/** Per file, its facts as `pycCodec` encodes them, or null: unreadable here, the main thread reads it. */
+export function runPycJob(job: PycJob): unknown[] {
+  const out: unknown[] = [];
   for (let i = 0; i < job.abs.length; i++) {
     let bytes: Uint8Array;
     try {
@@ -29,15 +27,9 @@ export function runPycJob(job: PycJob): WireFacts[] {
       out.push(null);
       continue;
     }
-    const f = pycFacts(bytes);
-    const { print, ...rest } = f;
-    out.push(print instanceof Error ? { ...rest, error: print.message } : { ...rest, print });
+    out.push(pycCodec.encode(pycFacts(bytes)));
   }
   return out;
-}
-
-export function fromWire(w: Exclude<WireFacts, null>): PycFacts {
-  return 'error' in w ? { head: w.head, header: w.header, info: w.info, print: new Error(w.error) } : w;
 }
 
 /** Marks the worker entry so importing this module for `runPycJob` never starts a message loop. */
