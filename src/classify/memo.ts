@@ -3,9 +3,8 @@
  * first-difference offset) is computed once per file source, however many part pairs ask for it.
  * Keyed by the FileSource, so a new scan starts empty and rules stay functions of what they read.
  */
-import type { FileSource } from './types.js';
-
 import type { PartName } from '../model.js';
+import type { FileSource } from './types.js';
 
 export function memoFor<T>(): (source: FileSource, key: string, compute: () => Promise<T>) => Promise<T> {
   const bySource = new WeakMap<FileSource, Map<string, Promise<T>>>();

@@ -71,7 +71,7 @@ function perRoot<T>(find: (ctx: IntegrityContext, root: ImportRoot) => Promise<T
 }
 
 /** The interpreter that reads `root` (memoised per run). */
-export const interpreterFor: (ctx: IntegrityContext, root: ImportRoot) => Promise<StagedInterpreter> = perRoot((ctx, root) => findInterpreter(ctx, root));
+export const interpreterFor: (ctx: IntegrityContext, root: ImportRoot) => Promise<StagedInterpreter> = perRoot(findInterpreter);
 
 async function readText(ctx: IntegrityContext, path: string): Promise<string | undefined> {
   const s = ctx.staged.get(path);
@@ -134,7 +134,7 @@ export interface ExpectedMagic {
 }
 
 /** The pyc magic the interpreter for `root` expects: a staged stdlib's own bytecode says, else the final release's (memoised per run). */
-export const expectedMagic: (ctx: IntegrityContext, root: ImportRoot) => Promise<ExpectedMagic | undefined> = perRoot((ctx, root) => findExpectedMagic(ctx, root));
+export const expectedMagic: (ctx: IntegrityContext, root: ImportRoot) => Promise<ExpectedMagic | undefined> = perRoot(findExpectedMagic);
 
 async function findExpectedMagic(ctx: IntegrityContext, root: ImportRoot): Promise<ExpectedMagic | undefined> {
   const pre = root.prefix === '' ? '' : `${root.prefix}/`;

@@ -3,10 +3,10 @@
  * Each function is pure: the same input bytes and run-time prefix give the same output bytes in every
  * part, which is what makes independently canonicalised parts converge (docs/plan.md, docs/hook.md).
  */
-import { sourceFromCache } from '../python/pyc/paths.js';
 import { posix } from 'node:path';
 import { UsageError } from '../errors.js';
 import { canonicalizePyc } from '../python/pyc/index.js';
+import { sourceFromCache } from '../python/pyc/paths.js';
 import { detectLineEnding, parseRecord, regenerateRecord, serializeRecord } from '../python/dist/record.js';
 import { activateKind, activateVenvPath } from '../python/env/activate.js';
 import { INSTALL_TOKEN, replaceInstallPaths } from '../python/env/paths.js';
