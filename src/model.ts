@@ -126,6 +126,9 @@ export interface PairVerdict {
   evidence: Record<string, unknown>;
 }
 
+/** One pair's verdict kept on a finding: the decision as data, without the pair's own evidence. */
+export type PairOutcome = Omit<PairVerdict, 'evidence'>;
+
 /** A classified finding: one path (or, for environment rules, one problem) with its verdict. */
 export interface Finding {
   path: RelPath;
@@ -141,8 +144,12 @@ export interface Finding {
   args: Record<string, string | number | boolean>;
   unknown?: boolean;
   evidence: Record<string, unknown>;
-  /** Per-pair verdicts when the path has more than one pair. */
-  pairVerdicts?: PairVerdict[];
+  /**
+   * Each pair's verdict when the path has more than one pair, in `pairs` order. Kept as message id and
+   * arguments: on a large project these are most of a report, and their text is rendered only for
+   * output (JSON's `evidence.pairs`, see `report/evidence.ts`).
+   */
+  pairVerdicts?: PairOutcome[];
   /** Set when the configuration accepts this finding (issue 5); never hides it. */
   accepted?: { reason: string; glob: string };
 }

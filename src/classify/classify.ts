@@ -3,7 +3,7 @@
  * is its worst pair's. A rule that throws (a corrupt file, a vanished file) gives an explained
  * real/unknown verdict for that pair instead of aborting the scan.
  */
-import type { Collision, Finding, PairVerdict, PartName, ProgressSink, RelPath } from '../model.js';
+import type { Collision, Finding, PairOutcome, PairVerdict, PartName, ProgressSink, RelPath } from '../model.js';
 import { DiskFileSource } from '../scan/file-source.js';
 import { providePycFacts, pycFactsKnown } from './pyc-facts.js';
 import { startPycPool, type PycPoolOptions } from './pyc-pool.js';
@@ -114,11 +114,11 @@ async function classifyCollision(source: FileSource, c: Collision, rules: readon
   };
   if (worst.unknown) finding.unknown = true;
   if (verdicts.length > 1) {
-    // The JSON contract (docs/json.md) puts per-pair verdicts in the evidence.
-    finding.evidence = {
-      ...worst.evidence,
-      pairs: verdicts.map((v) => ({ parts: v.parts, verdict: v.verdict, rule: v.rule, reason: renderReason(v) })),
-    };
+    finding.pairVerdicts = verdicts.map((v) => {
+      const o: PairOutcome = { parts: v.parts, verdict: v.verdict, rule: v.rule, messageId: v.messageId, args: v.args };
+      if (v.unknown) o.unknown = true;
+      return o;
+    });
   }
   return finding;
 }

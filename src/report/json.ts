@@ -3,6 +3,7 @@
  * grow; a breaking change bumps `schemaVersion`.
  */
 import type { Report } from '../model.js';
+import { evidenceOf } from './evidence.js';
 import { summarise } from './summary.js';
 
 export function jsonDocument(report: Report): Record<string, unknown> {
@@ -20,7 +21,7 @@ export function jsonDocument(report: Report): Record<string, unknown> {
       reason: f.reason,
       ...(f.unknown ? { unknown: true } : {}),
       ...(f.accepted ? { accepted: f.accepted } : {}),
-      evidence: f.evidence,
+      evidence: evidenceOf(f),
     })),
     warnings: report.warnings,
     summary: summarise(report),

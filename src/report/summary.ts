@@ -26,10 +26,10 @@ interface PairView {
   rule: string;
 }
 
-/** The verdict of every colliding pair of a finding (from evidence.pairs when the path has several). */
+/** The verdict of every colliding pair of a finding (its pair verdicts when the path has several). */
 export function pairViews(f: Finding): PairView[] {
-  const listed = f.evidence.pairs as { parts: [string, string]; verdict: Verdict; rule: string }[] | undefined;
-  if (Array.isArray(listed) && listed.length === f.pairs.length) {
+  const listed = f.pairVerdicts;
+  if (listed && listed.length === f.pairs.length) {
     return listed.map((p) => ({ parts: p.parts, verdict: p.verdict === 'real' ? 'real' : 'benign', rule: p.rule }));
   }
   return f.pairs.map((p) => ({ parts: [p[0], p[1]], verdict: f.verdict, rule: f.rule }));

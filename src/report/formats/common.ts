@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { ruleById } from '../../classify/registry.js';
 import type { Finding, PartName, PartSummary, Report, RuleId } from '../../model.js';
 import { RULE_IDS } from '../../model.js';
+import { evidenceOf } from '../evidence.js';
 import { DEFAULT_DOCS_BASE_URI, type FormatContext, type Level } from './types.js';
 
 export const isRuleId = (s: string): s is RuleId => (RULE_IDS as readonly string[]).includes(s);
@@ -130,5 +131,5 @@ export function byImportance(ctx: FormatContext): (a: Finding, b: Finding) => nu
 
 /** Evidence as readable JSON (bigints as strings), for JUnit bodies and details blocks. */
 export function evidenceText(f: Finding): string {
-  return JSON.stringify(f.evidence, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2) ?? '{}';
+  return JSON.stringify(evidenceOf(f), (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2) ?? '{}';
 }
