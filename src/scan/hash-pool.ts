@@ -8,7 +8,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { Entry } from '../model.js';
 import { xxhashApi } from '../util/hash.js';
 import { makeHasher, WORKER_MARK, type HashJob, type HashResult } from './hash-worker.js';
@@ -69,12 +69,13 @@ function batches(tasks: readonly HashTask[]): HashTask[][] {
  * `--import` in a worker's execArgv). In a single-file bundle (the hook) neither exists: undefined, and
  * the caller works inline.
  */
-export function startWorker(name: string, mark: string): Worker | undefined {
+export function startWorker(name: string, mark: string, resourceLimits?: ResourceLimits): Worker | undefined {
+  const opts = { workerData: { mark }, ...(resourceLimits ? { resourceLimits } : {}) };
   // Beside this module first (the bundle in dist/bundle/ is flat), then at `name` (the module tree).
   const names = [...new Set([`./${name.slice(name.lastIndexOf('/') + 1)}`, `./${name}`])];
   for (const n of names) {
     const js = new URL(`${n}.js`, import.meta.url);
-    if (existsSync(fileURLToPath(js))) return new Worker(js, { workerData: { mark } });
+    if (existsSync(fileURLToPath(js))) return new Worker(js, opts);
   }
   const ts = names.map((n) => new URL(`${n}.ts`, import.meta.url)).find((u) => existsSync(fileURLToPath(u)));
   if (!ts) return undefined;
@@ -85,7 +86,7 @@ export function startWorker(name: string, mark: string): Worker | undefined {
     return undefined;
   }
   const boot = `import { register } from ${JSON.stringify(tsx)}; register(); await import(${JSON.stringify(ts.href)});`;
-  return new Worker(new URL(`data:text/javascript,${encodeURIComponent(boot)}`), { workerData: { mark } });
+  return new Worker(new URL(`data:text/javascript,${encodeURIComponent(boot)}`), opts);
 }
 
 /** One result per task, in task order. */

@@ -75,3 +75,23 @@ describe('pyc pool', () => {
     }
   });
 });
+
+describe('pyc pool workers out of memory', () => {
+  it('leave their files to the main thread, which gives the same facts', async () => {
+    const result = await scan(loadProject(EXAMPLE));
+    const source = new DiskFileSource(result);
+    const files = pycFiles(result);
+    // Too small a heap for a worker to start: every worker dies, as one would on a pyc too big for it.
+    const pool = startPycPool(source, files, { minFiles: 0, threads: 2, heap: { youngMb: 1, oldMb: 1 } });
+    expect(pool).toBeDefined();
+    try {
+      for (const { part, path } of files) {
+        expect(await pool?.provider(part, path), `${part} ${path}`).toEqual(pycFacts(await source.read(part, path)));
+      }
+      expect(pool?.stats()).toMatchObject({ workers: 0 });
+      expect(pool?.stats().inline).toBeGreaterThan(0);
+    } finally {
+      await pool?.close();
+    }
+  });
+});
