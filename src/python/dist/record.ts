@@ -123,9 +123,14 @@ export interface RegenerateResult {
   escaping: string[];
 }
 
+/** A relative path with nothing to normalise: no empty, `.` or `..` component. */
+const PLAIN = /^(?!$|\/)(?!.*(?:^|\/)\.{0,2}(?:\/|$))/s;
+
 /** The install-relative path of a RECORD row, or undefined when it leaves the install dir. */
 export function resolveRecordPath(sitePackagesDir: string, rowPath: string): string | undefined {
   if (rowPath.startsWith('/')) return undefined;
+  // Nearly every row: joined as is. `path.normalize` was most of the cost of indexing a site's rows.
+  if (PLAIN.test(rowPath) && PLAIN.test(sitePackagesDir)) return `${sitePackagesDir}/${rowPath}`;
   const p = posix.normalize(posix.join(sitePackagesDir, rowPath));
   if (p === '..' || p.startsWith('../') || p.startsWith('/') || p === '.') return undefined;
   return p;

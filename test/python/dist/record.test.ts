@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FormatError } from '../../../src/errors.js';
@@ -149,6 +149,23 @@ describe('regenerateRecord', () => {
     expect(isUnhashedRow('a/__pycache__/b.cpython-311.pyc')).toBe(true);
     expect(isUnhashedRow('a-1.dist-info/RECORD')).toBe(true);
     expect(isUnhashedRow('a/RECORD')).toBe(false);
+  });
+
+  it('joins plain row paths without normalising, exactly as normalising would', () => {
+    // The definition: join, normalise, refuse what leaves the install dir.
+    const reference = (site: string, row: string): string | undefined => {
+      if (row.startsWith('/')) return undefined;
+      const p = posix.normalize(posix.join(site, row));
+      return p === '..' || p.startsWith('../') || p.startsWith('/') || p === '.' ? undefined : p;
+    };
+    const segment = fc.constantFrom('a', 'bin', 'x.py', '', '.', '..', '...', '.h', 'a..', 'é', ' ', '\n', 'site-packages');
+    const pathOf = fc.array(segment, { minLength: 1, maxLength: 6 }).map((s) => s.join('/'));
+    fc.assert(
+      fc.property(fc.oneof(pathOf, fc.constant('lib/python3.11/site-packages')), pathOf, (site, row) => {
+        expect(resolveRecordPath(site, row)).toBe(reference(site, row));
+      }),
+      { ...PROPS, numRuns: 3000 },
+    );
   });
 });
 
