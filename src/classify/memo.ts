@@ -37,9 +37,9 @@ export interface FileFactMemo<T> {
 }
 
 /**
- * A memo, as `memoFor`, for a fact about one file that is a pure function of its bytes (and of `kind`, which names
- * the producer and its version): also asked of, and given to, the source's cache, so an unchanged file
- * is not read again in the next run. A rule that changes what it derives must change `kind`.
+ * A memo, as `memoFor`, for a fact about one file that is a pure function of its bytes (and of `kind`,
+ * which names the producer and its version): also asked of, and given to, the source's cache, so an
+ * unchanged file is not read again in the next run. A rule that changes what it derives must change `kind`.
  */
 export function fileFactMemo<T>(kindOf: string | ((part: PartName) => string), codec: FactCodec<T>): FileFactMemo<T> {
   // Keyed by part, then by path: the path is usually one string asked for by every pair at it, whose
