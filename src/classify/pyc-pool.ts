@@ -26,9 +26,10 @@ export interface PycPoolOptions {
 /**
  * Fingerprinting keeps nothing between files and needs under 2 MB of heap for the largest pyc of the
  * bench trees (1.5 MB), but under V8's default generation sizes each worker's heap grew by tens of
- * megabytes of garbage before it was collected. Capped, the mixed bench tree's peak RSS fell by about 45 MB (three alternating
- * runs each: 480–510 against 540–560 MB) with wall time unchanged within noise and CPU time up to 5%.
- * A worker that runs out anyway dies, and its files are fingerprinted on the main thread.
+ * megabytes of garbage before it was collected. Capped, the mixed bench tree's peak RSS fell by about
+ * 45 MB (three alternating runs each: 480–510 against 540–560 MB) with wall time unchanged within
+ * noise and CPU time up to 5%. A worker that runs out anyway dies, and its files are fingerprinted on
+ * the main thread.
  */
 export const WORKER_HEAP = { youngMb: 8, oldMb: 64 };
 
