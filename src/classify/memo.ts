@@ -1,23 +1,26 @@
 /**
  * Per-scan memoisation for rules: a fact about one file (a pyc fingerprint, normalised text, a
  * first-difference offset) is computed once per file source, however many part pairs ask for it.
- * Keyed by the FileSource, so a new scan starts empty and rules stay functions of what they read.
+ * Keyed by the FileSource (or another per-run object), so a new scan starts empty and rules stay
+ * functions of what they read.
  */
 import type { PartName } from '../model.js';
 import type { FileSource } from './types.js';
 
-export function memoFor<T>(): (source: FileSource, key: string, compute: () => Promise<T>) => Promise<T> {
-  const bySource = new WeakMap<FileSource, Map<string, Promise<T>>>();
-  return (source, key, compute) => {
-    let perSource = bySource.get(source);
-    if (!perSource) {
-      perSource = new Map();
-      bySource.set(source, perSource);
+export type Memo<T, S extends object = FileSource> = (scope: S, key: string, compute: () => Promise<T>) => Promise<T>;
+
+export function memoFor<T, S extends object = FileSource>(): Memo<T, S> {
+  const byScope = new WeakMap<S, Map<string, Promise<T>>>();
+  return (scope, key, compute) => {
+    let perScope = byScope.get(scope);
+    if (!perScope) {
+      perScope = new Map();
+      byScope.set(scope, perScope);
     }
-    let v = perSource.get(key);
+    let v = perScope.get(key);
     if (!v) {
       v = compute();
-      perSource.set(key, v);
+      perScope.set(key, v);
     }
     return v;
   };
@@ -42,18 +45,14 @@ export interface FileFactMemo<T> {
  * unchanged file is not read again in the next run. A rule that changes what it derives must change `kind`.
  */
 export function fileFactMemo<T>(kindOf: string | ((part: PartName) => string), codec: FactCodec<T>): FileFactMemo<T> {
-  // Keyed by part, then by path: the path is usually one string asked for by every pair at it, whose
-  // hash V8 keeps, where a joined key was a new string to hash on every ask (a warm run of the mixed
-  // bench tree asks about 200k times).
-  const bySource = new WeakMap<FileSource, Map<PartName, Map<string, Promise<T>>>>();
+  // One memo per part, keyed by path: the path is usually one string asked for by every pair at it,
+  // whose hash V8 keeps, where a joined part-and-path key was a new string to hash on every ask (a
+  // warm run of the mixed bench tree asks about 200k times).
+  const byPart = new Map<PartName, Memo<T>>();
   const memo = (source: FileSource, part: PartName, path: string, compute: () => Promise<T>): Promise<T> => {
-    let byPart = bySource.get(source);
-    if (!byPart) bySource.set(source, (byPart = new Map()));
-    let byPath = byPart.get(part);
-    if (!byPath) byPart.set(part, (byPath = new Map()));
-    let v = byPath.get(path);
-    if (!v) byPath.set(path, (v = compute()));
-    return v;
+    let m = byPart.get(part);
+    if (!m) byPart.set(part, (m = memoFor<T>()));
+    return m(source, path, compute);
   };
   // A fact that also depends on the part (its name appears in build paths) says so in its kind.
   const kindFor = (part: PartName): string => (typeof kindOf === 'string' ? kindOf : kindOf(part));

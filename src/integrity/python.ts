@@ -10,6 +10,7 @@ import { extensionSuffixes, loadSuffix, parseExtensionName } from '../python/env
 import { interpreterFromVenv, type Evidence } from '../python/env/interpreter.js';
 import { parseSysconfigdata } from '../python/env/sysconfigdata.js';
 import { FINAL_MAGIC } from '../python/pyc/header.js';
+import { memoFor } from '../classify/memo.js';
 import { baseFacts } from './bases.js';
 import type { IntegrityContext } from './types.js';
 
@@ -59,15 +60,8 @@ export interface StagedInterpreter {
 
 /** `find` memoised per run and import root (prefix and minor): rules ask once per file, the answer is per root. */
 function perRoot<T>(find: (ctx: IntegrityContext, root: ImportRoot) => Promise<T>): (ctx: IntegrityContext, root: ImportRoot) => Promise<T> {
-  const cache = new WeakMap<IntegrityContext, Map<string, Promise<T>>>();
-  return (ctx, root) => {
-    let m = cache.get(ctx);
-    if (!m) cache.set(ctx, (m = new Map()));
-    const key = `${root.prefix}\0${root.minor}`;
-    let p = m.get(key);
-    if (!p) m.set(key, (p = find(ctx, root)));
-    return p;
-  };
+  const memo = memoFor<T, IntegrityContext>();
+  return (ctx, root) => memo(ctx, `${root.prefix}\0${root.minor}`, () => find(ctx, root));
 }
 
 /** The interpreter that reads `root` (memoised per run). */
