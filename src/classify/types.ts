@@ -12,6 +12,8 @@ export interface FileSource {
   entry(part: PartName, path: string): Entry | undefined;
   /** Whole file contents (regular files only; refuses symlinks and paths through symlinked dirs). */
   read(part: PartName, path: string): Promise<Uint8Array>;
+  /** `n` bytes from `offset` (within the scanned size), confined like `read`: a large file in pieces. */
+  range(part: PartName, path: string, offset: number, n: number): Promise<Uint8Array>;
   /** The first `n` bytes (fewer when the file is shorter), confined like `read`: for headers. */
   head(part: PartName, path: string, n: number): Promise<Uint8Array>;
   /** Full-content digest of a regular file (from the scan when known). */

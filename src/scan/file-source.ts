@@ -13,11 +13,12 @@ import { join } from 'node:path';
 import { FsError } from '../errors.js';
 import type { FileSource } from '../classify/types.js';
 import type { Digest, Entry, PartName, Project } from '../model.js';
-import { xxh64Bytes } from '../util/hash.js';
+import { xxh64Digest, xxhashApi } from '../util/hash.js';
 import { toFsPath } from '../util/fsname.js';
 import { digestOf, type PartScan, type ScanResult } from './scan.js';
 import { hitDerived, hitHead, type DigestCache } from './cache.js';
-import { HEAD_BYTES } from './hash-worker.js';
+import { HEAD_BYTES, HashStatus, makeHasher, type HashJob, type HashResult } from './hash-worker.js';
+import { jobOf } from './hash-pool.js';
 
 /** Rules never need more than this of one file; larger reads are refused rather than exhausting memory. */
 export const MAX_CLASSIFY_READ = 64 * 1024 * 1024;
@@ -62,11 +63,8 @@ function everyParentIsDir(source: Pick<FileSource, 'entry'>, part: PartName, pat
   return true;
 }
 
-/**
- * The first `n` bytes of a file (all of it by default), checked against what the scan saw: the same
- * inode, and the same size (a whole read asks for one byte more, so growth is seen without unbounded reads).
- */
-export function readConfinedSync(abs: string, expect: { dev: bigint; ino: bigint; size: number }, n = expect.size): Buffer {
+/** Opens `abs` without following a final symlink and hands over the descriptor if it is still the scanned inode. */
+function withConfinedFd<T>(abs: string, expect: { dev: bigint; ino: bigint }, use: (fd: number, size: bigint) => T): T {
   let fd: number;
   try {
     fd = openSync(toFsPath(abs), constants.O_RDONLY | constants.O_NOFOLLOW);
@@ -76,20 +74,49 @@ export function readConfinedSync(abs: string, expect: { dev: bigint; ino: bigint
   try {
     const st = fstatSync(fd, { bigint: true });
     if (st.ino !== expect.ino || st.dev !== expect.dev) throw new FsError(abs, 'file was replaced while scanning');
-    const whole = n >= expect.size;
-    const want = whole ? expect.size : n;
-    const buf = Buffer.allocUnsafe(whole ? want + 1 : want);
-    let off = 0;
-    while (off < buf.length) {
-      const got = readSync(fd, buf, off, buf.length - off, off);
-      if (got === 0) break;
-      off += got;
-    }
-    if (off !== want) throw new FsError(abs, `file changed size while scanning (${expect.size} → ${off === buf.length ? 'more' : off} bytes)`);
-    return buf.subarray(0, off);
+    return use(fd, st.size);
   } finally {
     closeSync(fd);
   }
+}
+
+/** Reads into all of `buf` from `position`; fewer bytes only at the end of the file. */
+function readFully(fd: number, buf: Buffer, position: number): number {
+  let off = 0;
+  while (off < buf.length) {
+    const got = readSync(fd, buf, off, buf.length - off, position + off);
+    if (got === 0) break;
+    off += got;
+  }
+  return off;
+}
+
+/**
+ * The first `n` bytes of a file (all of it by default), checked against what the scan saw: the same
+ * inode, and the same size (a whole read asks for one byte more, so growth is seen without unbounded reads).
+ */
+export function readConfinedSync(abs: string, expect: { dev: bigint; ino: bigint; size: number }, n = expect.size): Buffer {
+  return withConfinedFd(abs, expect, (fd) => {
+    const whole = n >= expect.size;
+    const want = whole ? expect.size : n;
+    const buf = Buffer.allocUnsafe(whole ? want + 1 : want);
+    const off = readFully(fd, buf, 0);
+    if (off !== want) throw new FsError(abs, `file changed size while scanning (${expect.size} → ${off === buf.length ? 'more' : off} bytes)`);
+    return buf.subarray(0, off);
+  });
+}
+
+/** `n` bytes from `offset`, which must lie within the scanned size, of a file that still has that size. */
+export function readConfinedRangeSync(abs: string, expect: { dev: bigint; ino: bigint; size: number }, offset: number, n: number): Buffer {
+  if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(n) || offset < 0 || n < 0 || offset + n > expect.size) {
+    throw new FsError(abs, `bytes ${offset} to ${offset + n} lie outside the file's ${expect.size}`);
+  }
+  return withConfinedFd(abs, expect, (fd, size) => {
+    if (size !== BigInt(expect.size)) throw new FsError(abs, `file changed size while scanning (${expect.size} → ${size} bytes)`);
+    const buf = Buffer.allocUnsafe(n);
+    if (readFully(fd, buf, offset) !== n) throw new FsError(abs, `file changed size while scanning (${expect.size} → fewer bytes)`);
+    return buf;
+  });
 }
 
 export class DiskFileSource implements FileSource {
@@ -99,6 +126,7 @@ export class DiskFileSource implements FileSource {
   private readonly childIndex = new Map<string, Map<string, string[]>>();
   /** Per part, directories known to be real directories all the way up (or not): each is checked once. */
   private readonly dirs = new Map<string, Map<string, boolean>>();
+  private hasher?: Promise<(job: HashJob) => HashResult>;
 
   /** @param cache where header reads are remembered for the next run (`analyse` saves it afterwards). */
   constructor(
@@ -159,6 +187,11 @@ export class DiskFileSource implements FileSource {
     return readConfinedSync(f.abs, f.entry);
   }
 
+  async range(part: PartName, path: string, offset: number, n: number): Promise<Uint8Array> {
+    const f = confinedFile(this, part, path, false);
+    return readConfinedRangeSync(f.abs, f.entry, offset, n);
+  }
+
   async head(part: PartName, path: string, n: number): Promise<Uint8Array> {
     const p = this.part(part);
     // Known from the hash pass or the cache (read while the file had exactly this status). Only walked
@@ -190,8 +223,13 @@ export class DiskFileSource implements FileSource {
     const p = this.part(part);
     const known = digestOf(p, path);
     if (known) return known;
-    const f = confinedFile(this, part, path);
-    const d = await xxh64Bytes(readConfinedSync(f.abs, f.entry));
+    // Streamed through one reused buffer, as the scan hashes: a rule asking for the digest of a large
+    // library must not hold it whole (nor leave the allocator a high-water mark of its size).
+    const f = confinedFile(this, part, path, false);
+    const r = (await (this.hasher ??= xxhashApi().then(makeHasher)))(jobOf([{ dir: p.spec.installDir, rel: path, entry: f.entry }]));
+    if (r.status[0] === HashStatus.Unreadable) throw new FsError(f.abs, `cannot open (${r.codes[0] ?? 'error'})`);
+    if (r.status[0] === HashStatus.Changed) throw new FsError(f.abs, 'file changed while scanning');
+    const d = xxh64Digest(r.digests[0] as bigint);
     p.digests.set(path, d);
     // Rules ask for digests of files the scan did not hash (a different size elsewhere): kept too.
     this.cache?.record(p.spec.installDir, path, f.entry, { digest: d });

@@ -34,7 +34,8 @@ export interface HashPoolOptions {
 const BATCH_FILES = 256;
 const BATCH_BYTES = 16 << 20;
 
-function jobOf(tasks: readonly HashTask[]): HashJob {
+/** The worker's job for `tasks`: their paths, and the status each must still have. */
+export function jobOf(tasks: readonly HashTask[]): HashJob {
   const expect = new BigInt64Array(tasks.length * 5);
   tasks.forEach(({ entry: e }, i) => {
     expect[i * 5] = BigInt.asIntN(64, e.dev);

@@ -11,8 +11,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FsError } from '../errors.js';
 import { toFsPath } from '../util/fsname.js';
+import { xxh64Digest } from '../util/hash.js';
 import {
-  digest,
   relPath,
   type Collision,
   type CollisionKind,
@@ -165,7 +165,7 @@ export async function scan(project: Project, opts: ScanOptions = {}): Promise<Sc
         continue;
       }
       const size = r.sizes[i] as number;
-      const d = digest(`xxh64:${(r.digests[i] as bigint).toString(16).padStart(16, '0')}`);
+      const d = xxh64Digest(r.digests[i] as bigint);
       part.digests.set(path, d);
       hashedCount++;
       hashedBytes += size;

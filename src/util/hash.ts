@@ -16,12 +16,15 @@ export function xxhashApi(): Promise<XXHashApi> {
   return api;
 }
 
-const hex16 = (n: bigint): string => n.toString(16).padStart(16, '0');
+/** The Digest of a raw xxh64 value. */
+export function xxh64Digest(n: bigint): Digest {
+  return digest(`xxh64:${n.toString(16).padStart(16, '0')}`);
+}
 
 /** xxh64 of an in-memory buffer. */
 export async function xxh64Bytes(bytes: Uint8Array): Promise<Digest> {
   const { h64Raw } = await xxhashApi();
-  return digest(`xxh64:${hex16(h64Raw(bytes))}`);
+  return xxh64Digest(h64Raw(bytes));
 }
 
 /** xxh64 of a whole file, streamed in bounded chunks so huge and sparse files never sit in memory. */
@@ -34,7 +37,7 @@ export async function xxh64File(path: string, highWaterMark = 1 << 20): Promise<
     size += buf.length;
     h.update(buf);
   }
-  return { digest: digest(`xxh64:${hex16(h.digest())}`), size };
+  return { digest: xxh64Digest(h.digest()), size };
 }
 
 /** sha256 as RECORD writes it: urlsafe base64 without padding. */

@@ -82,4 +82,41 @@ describe('DiskFileSource confined reads', () => {
     expect(d).toBe(await xxh64Bytes(pyc));
     expect(part?.digests.get('real/inner.pyc')).toBe(d);
   });
+
+  it('reads a range of the scanned bytes, and refuses one outside the file or of a file that changed', async () => {
+    const { root, pyc, disk } = await fixture();
+    const a = 'a' as PartName;
+    expect(Buffer.from(await disk.range(a, 'pkg/real.pyc', 16, 100)).equals(pyc.subarray(16, 116))).toBe(true);
+    expect((await disk.range(a, 'pkg/real.pyc', pyc.length, 0)).length).toBe(0);
+    expect(await message(disk.range(a, 'pkg/real.pyc', pyc.length - 1, 2))).toBe(`${join(root, 'pkg/real.pyc')}: bytes ${pyc.length - 1} to ${pyc.length + 1} lie outside the file's ${pyc.length}`);
+    appendFileSync(join(root, 'pkg/grows.pyc'), 'x');
+    expect(await message(disk.range(a, 'pkg/grows.pyc', 0, 16))).toBe(`${join(root, 'pkg/grows.pyc')}: file changed size while scanning (${pyc.length} → ${pyc.length + 1} bytes)`);
+    writeFileSync(join(root, 'pkg/new.pyc'), pyc);
+    renameSync(join(root, 'pkg/new.pyc'), join(root, 'pkg/replaced.pyc'));
+    expect(await message(disk.range(a, 'pkg/replaced.pyc', 0, 16))).toBe(`${join(root, 'pkg/replaced.pyc')}: file was replaced while scanning`);
+    expect(await message(disk.range(a, 'pkg/link.pyc', 0, 16))).toMatch(/not a regular file in the scan$/);
+  });
+
+  it('digests a file larger than its read buffer in pieces, and refuses one rewritten since the scan', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stagefix-sync-'));
+    dirs.push(dir);
+    const root = join(dir, 'a');
+    mkdirSync(root);
+    // Three and a half read buffers (1 MiB each) of a real file's bytes.
+    const pyc = readFileSync(examplePart('flask-a', PYC));
+    const big = Buffer.concat(Array.from({ length: Math.ceil((3.5 * 2 ** 20) / pyc.length) }, () => pyc)).subarray(0, 3.5 * 2 ** 20);
+    writeFileSync(join(root, 'big'), big);
+    writeFileSync(join(root, 'rewritten'), big);
+    const result = await scan(projectFromPartArgs([`a=${root}`], dir));
+    const disk = new DiskFileSource(result);
+    const a = 'a' as PartName;
+    expect(result.parts[0]?.digests.has('big')).toBe(false);
+    expect(await disk.digest(a, 'big')).toBe(await xxh64Bytes(big));
+    // Same size, same inode, new bytes: only the times tell.
+    const changed = Buffer.from(big);
+    changed[0] = (changed[0] as number) ^ 1;
+    await new Promise((r) => setTimeout(r, 20));
+    writeFileSync(join(root, 'rewritten'), changed);
+    expect(await message(disk.digest(a, 'rewritten'))).toBe(`${join(root, 'rewritten')}: file changed while scanning`);
+  });
 });

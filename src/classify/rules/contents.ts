@@ -4,7 +4,7 @@
  * (with both versions) the file belongs to.
  */
 import { distributionOf } from '../dist-info.js';
-import type { Rule, RuleVerdict } from '../types.js';
+import type { FileSource, Rule, RuleVerdict, Side } from '../types.js';
 import { memoFor } from '../memo.js';
 
 /** Past this size the first differing offset is not worth reading for (evidence only). */
@@ -17,6 +17,26 @@ export function firstDifference(a: Uint8Array, b: Uint8Array): number | undefine
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) if (a[i] !== b[i]) return i;
   return a.length === b.length ? undefined : n;
+}
+
+/** Pieces grow from 64 KiB to 1 MiB: two versions of a file mostly differ within their first kilobytes. */
+const FIRST_PIECE = 64 * 1024;
+const LAST_PIECE = 1024 * 1024;
+
+/**
+ * The first differing offset of two parts' copies, read piece by piece and no further than it: on the
+ * bench's mixed tree, reading both copies whole read 730 MB to report offsets that were mostly early.
+ */
+export async function firstDifferenceIn(source: FileSource, path: string, a: Side, b: Side): Promise<number | undefined> {
+  const common = Math.min(a.entry.size, b.entry.size);
+  let piece = FIRST_PIECE;
+  for (let at = 0; at < common; at += piece, piece = Math.min(2 * piece, LAST_PIECE)) {
+    const n = Math.min(piece, common - at);
+    const [pa, pb] = await Promise.all([source.range(a.part, path, at, n), source.range(b.part, path, at, n)]);
+    const d = firstDifference(pa, pb);
+    if (d !== undefined) return at + d;
+  }
+  return a.entry.size === b.entry.size ? undefined : common;
 }
 
 export const contentsRule: Rule = {
@@ -43,8 +63,7 @@ export const contentsRule: Rule = {
           const kind = `firstdiff/1:${db}`;
           const known = ctx.source.derived?.(kind, a.part, ctx.path);
           if (known === null || typeof known === 'number') return known ?? undefined;
-          const [ba, bb] = await Promise.all([ctx.source.read(a.part, ctx.path), ctx.source.read(b.part, ctx.path)]);
-          const found = firstDifference(ba, bb);
+          const found = await firstDifferenceIn(ctx.source, ctx.path, a, b);
           ctx.source.remember?.(kind, a.part, ctx.path, found ?? null);
           return found;
         });
