@@ -3,7 +3,7 @@
  * is its worst pair's. A rule that throws (a corrupt file, a vanished file) gives an explained
  * real/unknown verdict for that pair instead of aborting the scan.
  */
-import type { Collision, Finding, PairOutcome, PairVerdict, PartName, ProgressSink, RelPath } from '../model.js';
+import type { Collision, Finding, PairCollision, PairOutcome, PairVerdict, PartName, ProgressSink, RelPath } from '../model.js';
 import { DiskFileSource } from '../scan/file-source.js';
 import { providePycFacts, pycFactsKnown } from './pyc-facts.js';
 import { startPycPool, type PycPoolOptions } from './pyc-pool.js';
@@ -114,8 +114,9 @@ async function classifyCollision(source: FileSource, c: Collision, rules: readon
   };
   if (worst.unknown) finding.unknown = true;
   if (verdicts.length > 1) {
-    finding.pairVerdicts = verdicts.map((v) => {
-      const o: PairOutcome = { parts: v.parts, verdict: v.verdict, rule: v.rule, messageId: v.messageId, args: v.args };
+    // Each pair's parts as the collision holds them: one array per two parts, not one per pair and path.
+    finding.pairVerdicts = verdicts.map((v, k) => {
+      const o: PairOutcome = { parts: (c.pairs[k] as PairCollision).parts, verdict: v.verdict, rule: v.rule, messageId: v.messageId, args: v.args };
       if (v.unknown) o.unknown = true;
       return o;
     });

@@ -62,6 +62,10 @@ describe('scan on worker threads', () => {
     expect(inline.parts[0]?.digests.has('lib/pkg/hl.py')).toBe(false);
     expect(inline.parts[0]?.digests.has('lib/pkg/m0.py')).toBe(true);
     expect(inline.collisions.find((c) => c.path === 'big.bin')?.pairs.map((x) => x.parts.join('+'))).toEqual(['a+c', 'b+c']);
+    // One pair object per two parts and kind, shared by every path (the mixed bench tree has 126k pairs).
+    const [differs, size] = ['lib/pkg/differs.py', 'lib/pkg/size.py'].map((path) => inline.collisions.find((c) => c.path === path)?.pairs ?? []);
+    expect(differs?.length).toBe(3);
+    differs?.forEach((pair, k) => expect(size?.[k]).toBe(pair));
   });
 
   it('rethrows a later part\'s error with its own class, in part order', async () => {
