@@ -85,5 +85,5 @@ export function providePycFacts(source: FileSource, provider: PycFactsProvider |
 
 /** Each part's pyc is fingerprinted once per scan, however many pairs it is in. */
 export function pycFactsOf(source: FileSource, part: PartName, path: string): Promise<PycFacts> {
-  return factsMemo(source, part, path, () => providers.get(source)?.(part, path) ?? source.read(part, path).then(pycFacts));
+  return factsMemo(source, part, path, () => providers.get(source)?.(part, path) ?? source.readWith(part, path, pycFacts));
 }

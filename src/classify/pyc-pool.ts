@@ -168,7 +168,7 @@ export function startPycPool(
     if (!t) return undefined;
     const b = batches[t.batch] as Batch;
     if (b.state === 'queued') runHere(b);
-    const fallback = (f: PycFacts | null): Promise<PycFacts> => (f ? Promise.resolve(f) : source.read(part, path).then(pycFacts));
+    const fallback = (f: PycFacts | null): Promise<PycFacts> => (f ? Promise.resolve(f) : source.readWith(part, path, pycFacts));
     if (t.facts !== undefined) return fallback(t.facts);
     return new Promise<PycFacts | null>((resolve) => (t.waiters ??= []).push(resolve)).then(fallback);
   };

@@ -4,7 +4,7 @@
  * final symlink, same inode and size), and sends back only the small facts, never file contents.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { readConfinedSync } from '../scan/file-source.js';
+import { scratchReader } from '../scan/file-source.js';
 import { pycCodec, pycFacts } from './pyc-facts.js';
 
 /** Files to fingerprint: absolute paths checked by the main thread, and what the scan saw of each. */
@@ -16,12 +16,15 @@ export interface PycJob {
 }
 
 /** Per file, its facts as `pycCodec` encodes them, or null: unreadable here, the main thread reads it. */
+/** Facts are derived from a pyc's bytes at once and keep none of them, so one buffer serves every read. */
+const readScratch = scratchReader();
+
 export function runPycJob(job: PycJob): unknown[] {
   const out: unknown[] = [];
   for (let i = 0; i < job.abs.length; i++) {
     let bytes: Uint8Array;
     try {
-      bytes = readConfinedSync(job.abs[i] as string, { dev: job.dev[i] as bigint, ino: job.ino[i] as bigint, size: job.size[i] as number });
+      bytes = readScratch(job.abs[i] as string, { dev: job.dev[i] as bigint, ino: job.ino[i] as bigint, size: job.size[i] as number });
     } catch {
       // The main thread repeats the read and reports the error exactly as it would have.
       out.push(null);

@@ -12,6 +12,11 @@ export interface FileSource {
   entry(part: PartName, path: string): Entry | undefined;
   /** Whole file contents (regular files only; refuses symlinks and paths through symlinked dirs). */
   read(part: PartName, path: string): Promise<Uint8Array>;
+  /**
+   * Reads the whole file, confined like `read`, and returns what `use` makes of the bytes, which are
+   * valid only while `use` runs (the source may reuse their memory): for facts derived at once.
+   */
+  readWith<T>(part: PartName, path: string, use: (bytes: Uint8Array) => T): Promise<T>;
   /** `n` bytes from `offset` (within the scanned size), confined like `read`: a large file in pieces. */
   range(part: PartName, path: string, offset: number, n: number): Promise<Uint8Array>;
   /** The first `n` bytes (fewer when the file is shorter), confined like `read`: for headers. */

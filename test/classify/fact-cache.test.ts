@@ -33,11 +33,14 @@ function parts(): { project: ReturnType<typeof projectFromPartArgs>; dir: string
 
 async function run(project: ReturnType<typeof projectFromPartArgs>, cacheDir: string): Promise<{ report: Report; reads: string[] }> {
   const reads: string[] = [];
-  const real = DiskFileSource.prototype.read;
-  vi.spyOn(DiskFileSource.prototype, 'read').mockImplementation(function (this: DiskFileSource, part, path) {
-    reads.push(path);
-    return real.call(this, part, path);
-  });
+  // Every way a rule reads a file's bytes.
+  for (const method of ['read', 'readWith', 'range'] as const) {
+    const real = DiskFileSource.prototype[method] as (...args: unknown[]) => unknown;
+    vi.spyOn(DiskFileSource.prototype, method).mockImplementation(function (this: DiskFileSource, ...args: unknown[]) {
+      reads.push(args[1] as string);
+      return real.apply(this, args);
+    } as never);
+  }
   const { report } = await analyse(project, undefined, { cache: await DigestCache.open(cacheDir, LATER) });
   vi.restoreAllMocks();
   // Time and bytes hashed differ between a cold and a warm run by design; the rest must not.

@@ -119,4 +119,27 @@ describe('DiskFileSource confined reads', () => {
     writeFileSync(join(root, 'rewritten'), changed);
     expect(await message(disk.digest(a, 'rewritten'))).toBe(`${join(root, 'rewritten')}: file changed while scanning`);
   });
+
+  it('readWith gives each use its own file whole, even reads in flight together, and refuses what read refuses', async () => {
+    const { pyc, disk } = await fixture();
+    const a = 'a' as PartName;
+    const copies = await Promise.all(['pkg/real.pyc', 'real/inner.pyc', 'pkg/real.pyc'].map((p) => disk.readWith(a, p, (b) => Buffer.from(b))));
+    for (const c of copies) expect(c.equals(pyc)).toBe(true);
+    for (const path of ['pkg/link.pyc', 'linked/inner.pyc', 'pkg/../pkg/real.pyc']) {
+      expect(await message(disk.readWith(a, path, () => 0))).toBe(await message(disk.read(a, path)));
+    }
+  });
+
+  it('readWith after a larger file gives exactly the smaller one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stagefix-sync-'));
+    dirs.push(dir);
+    const pyc = readFileSync(examplePart('flask-a', PYC));
+    mkdirSync(join(dir, 'a'));
+    writeFileSync(join(dir, 'a', 'big'), Buffer.concat([pyc, pyc, pyc]));
+    writeFileSync(join(dir, 'a', 'small'), pyc.subarray(0, 100));
+    const disk = new DiskFileSource(await scan(projectFromPartArgs([`a=${join(dir, 'a')}`], dir)));
+    const a = 'a' as PartName;
+    expect(await disk.readWith(a, 'big', (b) => b.length)).toBe(3 * pyc.length);
+    expect(Buffer.from(await disk.readWith(a, 'small', (b) => Buffer.from(b))).equals(pyc.subarray(0, 100))).toBe(true);
+  });
 });

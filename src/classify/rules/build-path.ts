@@ -78,7 +78,7 @@ export function textFacts(bytes: Uint8Array, part: string, installDir: string, p
 
 /** Each part's copy is read and normalised once per scan, however many pairs it is in. */
 function factsOf(source: FileSource, part: PartName, path: string): Promise<TextFacts> {
-  return memo(source, part, path, () => source.read(part, path).then((bytes) => textFacts(bytes, part, source.installDir(part))));
+  return memo(source, part, path, () => source.readWith(part, path, (bytes) => textFacts(bytes, part, source.installDir(part))));
 }
 
 export const buildPathRule: Rule = {
