@@ -15,10 +15,10 @@ export interface PycJob {
   size: number[];
 }
 
-/** Per file, its facts as `pycCodec` encodes them, or null: unreadable here, the main thread reads it. */
 /** Facts are derived from a pyc's bytes at once and keep none of them, so one buffer serves every read. */
 const readScratch = scratchReader();
 
+/** Per file, its facts as `pycCodec` encodes them, or null: unreadable here, the main thread reads it. */
 export function runPycJob(job: PycJob): unknown[] {
   const out: unknown[] = [];
   for (let i = 0; i < job.abs.length; i++) {

@@ -25,8 +25,8 @@ export const MAX_CLASSIFY_READ = 64 * 1024 * 1024;
 
 /**
  * `scratchReader` reads files smaller than this into one reused buffer. Rules read about 300 MB of
- * text files on the bench's mixed tree, and pycs as much again: as a new buffer each, the dead ones
- * piled up between collections and left the allocator holding tens of megabytes once they were freed.
+ * text files on the bench's mixed tree, besides the pycs they fingerprint: as a new buffer each, the
+ * dead ones piled up between collections and left the allocator holding tens of megabytes once freed.
  */
 const SCRATCH_MAX = 4 * 1024 * 1024;
 const SCRATCH_MIN = 64 * 1024;
