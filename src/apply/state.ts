@@ -4,7 +4,7 @@
  */
 import { constants } from 'node:fs';
 import * as fs from './fs.js';
-import { xxhashApi } from '../util/hash.js';
+import { xxh64Digest, xxhashApi } from '../util/hash.js';
 
 /** A state the journal records and undo compares against (mtime is kept, but never compared). */
 export type Shape =
@@ -56,7 +56,7 @@ export async function digestNoFollow(path: string, expectIno?: bigint): Promise<
       if (bytesRead === 0) break;
       h.update(buf.subarray(0, bytesRead));
     }
-    return `xxh64:${h.digest().toString(16).padStart(16, '0')}`;
+    return xxh64Digest(h.digest());
   } finally {
     await fh.close();
   }
