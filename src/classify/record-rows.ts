@@ -8,13 +8,17 @@ import { fileFactMemo } from './memo.js';
 import type { FileSource } from './types.js';
 
 const decoder = new TextDecoder('utf-8', { fatal: false });
-/** Rows as parsed; `record/1`: bump it when parsing changes. A RECORD that fails to parse is not stored. */
-const memo = fileFactMemo<readonly RecordRow[]>('record/1', {
+/**
+ * Rows as parsed, without each row's text (`raw`): rules compare paths, hashes and sizes, and every
+ * RECORD of a scan stays here. `record/2`: bump it when parsing changes. A RECORD that fails to parse is
+ * not stored.
+ */
+const memo = fileFactMemo<readonly RecordRow[]>('record/2', {
   encode: (rows) => rows,
   decode: (j) => (Array.isArray(j) && j.every((r) => typeof r === 'object' && r !== null && typeof (r as RecordRow).path === 'string') ? (j as RecordRow[]) : undefined),
 });
 
 /** Rejects with the read or FormatError, as reading and parsing it here would. */
 export function recordRowsOf(source: FileSource, part: PartName, path: string): Promise<readonly RecordRow[]> {
-  return memo(source, part, path, async () => parseRecord(decoder.decode(await source.read(part, path))));
+  return memo(source, part, path, async () => parseRecord(decoder.decode(await source.read(part, path)), { raw: false }));
 }

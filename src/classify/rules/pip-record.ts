@@ -5,18 +5,17 @@
  * name different files or a file whose difference is real.
  */
 import { posix } from 'node:path';
-import type { RecordRow } from '../../python/dist/record.js';
+import { sameRow, type RecordRow } from '../../python/dist/record.js';
 import type { PartName } from '../../model.js';
 import { memoFor } from '../memo.js';
 import { recordRowsOf } from '../record-rows.js';
 import type { FileSource, Rule, RuleVerdict } from '../types.js';
 
-/** Path → `algorithm=digest,size` of one part's RECORD, built once per scan. */
-const keysMemo = memoFor<Map<string, string>>();
-const key = (r: RecordRow): string => `${r.algorithm ?? ''}=${r.digest ?? ''},${r.size ?? ''}`;
+/** Path → row of one part's RECORD, built once per scan (keyed by the rows' own path strings). */
+const byPathMemo = memoFor<Map<string, RecordRow>>();
 
-function keysOf(source: FileSource, part: PartName, path: string): Promise<Map<string, string>> {
-  return keysMemo(source, `${part}\0${path}`, async () => new Map((await recordRowsOf(source, part, path)).map((r) => [r.path, key(r)])));
+function rowsByPath(source: FileSource, part: PartName, path: string): Promise<Map<string, RecordRow>> {
+  return byPathMemo(source, `${part}\0${path}`, async () => new Map((await recordRowsOf(source, part, path)).map((r) => [r.path, r])));
 }
 
 /** Rows shown in evidence; a RECORD can have thousands. */
@@ -35,13 +34,13 @@ export const pipRecordRule: Rule = {
   applies: (ctx) => ctx.kind === 'contents' && /\.dist-info\/RECORD$/.test(ctx.path) && ctx.a.entry.type === 'file' && ctx.b.entry.type === 'file',
   async classify(ctx): Promise<RuleVerdict> {
     let rowsA: readonly RecordRow[];
-    let mapA: Map<string, string>;
-    let mapB: Map<string, string>;
+    let mapA: Map<string, RecordRow>;
+    let mapB: Map<string, RecordRow>;
     try {
       [rowsA, mapA, mapB] = await Promise.all([
         recordRowsOf(ctx.source, ctx.a.part, ctx.path),
-        keysOf(ctx.source, ctx.a.part, ctx.path),
-        keysOf(ctx.source, ctx.b.part, ctx.path),
+        rowsByPath(ctx.source, ctx.a.part, ctx.path),
+        rowsByPath(ctx.source, ctx.b.part, ctx.path),
       ]);
     } catch (e) {
       return { verdict: 'real', unknown: true, messageId: 'corrupt', args: { detail: (e as Error).message }, evidence: {} };
@@ -57,7 +56,7 @@ export const pipRecordRule: Rule = {
         evidence: { onlyA: onlyA.slice(0, MAX_ROWS_SHOWN), onlyB: onlyB.slice(0, MAX_ROWS_SHOWN) },
       };
     }
-    const differing = [...mapA].filter(([p, k]) => mapB.get(p) !== k).map(([p]) => p);
+    const differing = [...mapA].filter(([p, r]) => !sameRow(r, mapB.get(p) as RecordRow)).map(([p]) => p);
     if (differing.length === 0) {
       return { verdict: 'benign', messageId: 'order', args: {}, evidence: { rows: rowsA.length } };
     }

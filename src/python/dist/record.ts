@@ -42,15 +42,17 @@ export function detectLineEnding(text: string): LineEnding {
 
 const RECORD = 'RECORD';
 
-function rowFromFields(fields: string[], where: string, raw: string): RecordRow {
+function rowFromFields(fields: string[], where: string, raw: string | undefined): RecordRow {
   if (fields.length !== 3) throw new FormatError(RECORD, `expected 3 fields, found ${fields.length}`, where);
   const [path, hash, size] = fields as [string, string, string];
   if (path === '') throw new FormatError(RECORD, 'empty path', where);
-  const row: RecordRow = { path, raw };
+  const row: RecordRow = raw === undefined ? { path } : { path, raw };
   if (hash !== '') {
     const eq = hash.indexOf('=');
     if (eq <= 0) throw new FormatError(RECORD, `hash field "${hash}" is not algorithm=digest`, where);
-    row.algorithm = hash.slice(0, eq);
+    const algorithm = hash.slice(0, eq);
+    // Nearly every row says sha256: one shared string rather than a copy per row.
+    row.algorithm = algorithm === 'sha256' ? 'sha256' : algorithm;
     row.digest = hash.slice(eq + 1);
   }
   if (size !== '') {
@@ -61,8 +63,17 @@ function rowFromFields(fields: string[], where: string, raw: string): RecordRow 
   return row;
 }
 
+export interface ParseRecordOptions {
+  /**
+   * Keep each row's exact text (`raw`, default true). Only byte-exact rewriting needs it; without it a
+   * parsed RECORD takes about half the memory (classification keeps every RECORD of a scan).
+   */
+  raw?: boolean;
+}
+
 /** Parses RECORD text. Blank lines are skipped; anything that is not a 3-field row is a FormatError. */
-export function parseRecord(text: string): RecordRow[] {
+export function parseRecord(text: string, opts: ParseRecordOptions = {}): RecordRow[] {
+  const keepRaw = opts.raw ?? true;
   const buf = Buffer.from(text, 'utf8');
   let parsed: { record: string[]; info: { bytes: number; lines: number } }[];
   try {
@@ -79,7 +90,7 @@ export function parseRecord(text: string): RecordRow[] {
   let offset = 0;
   return parsed.map(({ record, info }) => {
     // csv-parse's own `raw` drops part of a `\r\n` terminator, so slice the input by byte offsets instead.
-    const raw = buf.subarray(offset, info.bytes).toString('utf8');
+    const raw = keepRaw ? buf.subarray(offset, info.bytes).toString('utf8') : undefined;
     offset = info.bytes;
     return rowFromFields(record, `line ${info.lines}`, raw);
   });
@@ -125,6 +136,9 @@ export interface RegenerateResult {
 
 /** A relative path with nothing to normalise: no empty, `.` or `..` component. */
 const PLAIN = /^(?!$|\/)(?!.*(?:^|\/)\.{0,2}(?:\/|$))/s;
+
+/** True when `${dir}/${p}` needs no normalising, for a `dir` that is plain too. */
+export const isPlainPath = (p: string): boolean => PLAIN.test(p);
 
 /** The install-relative path of a RECORD row, or undefined when it leaves the install dir. */
 export function resolveRecordPath(sitePackagesDir: string, rowPath: string): string | undefined {
@@ -184,7 +198,8 @@ export interface RecordRowDiff {
   b?: RecordRow;
 }
 
-const sameRow = (x: RecordRow, y: RecordRow): boolean =>
+/** Same hash and size (the path aside). */
+export const sameRow = (x: RecordRow, y: RecordRow): boolean =>
   x.algorithm === y.algorithm && x.digest === y.digest && x.size === y.size;
 
 /** Rows that differ between two RECORDs, paired by path: in one only, or with another hash or size. */

@@ -50,6 +50,10 @@ describe('parseRecord / serializeRecord', () => {
         const back = parseRecord(text);
         expect(strip(back)).toEqual(rows);
         expect(back.map((r) => r.raw).join('')).toBe(text);
+        // Without each row's text (what classification keeps): the same rows, and no `raw` key at all.
+        const lean = parseRecord(text, { raw: false });
+        expect(lean).toEqual(strip(back));
+        expect(lean.some((r) => 'raw' in r)).toBe(false);
         expect(serializeRecord(back, detectLineEnding(text))).toBe(text);
       }),
       PROPS,
