@@ -60,6 +60,11 @@ describe('parseRecord / serializeRecord', () => {
     );
   });
 
+  it('names the line of a malformed row', () => {
+    expect(() => parseRecord('a,sha256=x,1\r\nb,c\r\n')).toThrow(/expected 3 fields, found 2 at line 2/);
+    expect(() => parseRecord('a,sha256=x,1\n\nb,,x\n', { raw: false })).toThrow(/size "x" is not a number at line 3/);
+  });
+
   it('throws nothing but FormatError on arbitrary text', () => {
     fc.assert(
       fc.property(fc.string({ maxLength: 200 }), (text) => {
