@@ -236,7 +236,8 @@ function table(): string {
   const lines = [
     `Measured by \`npx tsx bench/run.ts\` on ${new Date().toISOString().slice(0, 10)}: ${availableParallelism()} cores (${cpu}), ` +
       `${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Node ${process.version}, warm page cache, median of ${REPS} runs (\`diff -rq\`: ${Math.min(REPS, 3)}); ` +
-      `load average ${LOAD_START} at the start and ${loadavg()[0]?.toFixed(1)} at the end (other work on the machine inflates wall times; CPU times are steadier).`,
+      `load average ${LOAD_START} at the start and ${loadavg()[0]?.toFixed(1)} at the end (other work on the machine inflates wall times; CPU times are steadier). ` +
+      `Walker: ${existsSync(join(REPO, 'dist', 'native', 'walk.node')) ? 'C (`dist/native/walk.node`)' : 'JavaScript (the C walker was not built)'}.`,
     '',
     '| tree | parts | entries | size | shared regular files | shared bytes |',
     '|---|---:|---:|---:|---:|---:|',

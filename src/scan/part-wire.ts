@@ -31,7 +31,35 @@ export interface WireOutcome {
   cacheBuf?: Uint8Array;
   cacheInfo?: NonNullable<PartOutcome['cached']>['info'];
   warnings: PartOutcome['warnings'];
-  staged: PartOutcome['staged'];
+  /**
+   * The stage set, cheap to clone: a mark per entry in `entries`' order, and the staged paths that are not
+   * entries (reached through a link). Sending the paths themselves cloned every name a second time.
+   */
+  staged: { marks: Uint8Array; extra: string[] };
+}
+
+function markStaged(entries: Map<string, Entry>, staged: Set<string>): WireOutcome['staged'] {
+  const marks = new Uint8Array(entries.size);
+  let i = 0;
+  let inEntries = 0;
+  for (const path of entries.keys()) {
+    if (staged.has(path)) {
+      marks[i] = 1;
+      inEntries++;
+    }
+    i++;
+  }
+  const extra = inEntries === staged.size ? [] : [...staged].filter((p) => !entries.has(p));
+  return { marks, extra };
+}
+
+/** The stage set `markStaged` sent. */
+function stagedSet(entries: Map<string, Entry>, staged: WireOutcome['staged']): Set<string> {
+  const out = new Set<string>();
+  let i = 0;
+  for (const path of entries.keys()) if (staged.marks[i++] === 1) out.add(path);
+  for (const path of staged.extra) out.add(path);
+  return out;
 }
 
 export function toWire(o: PartOutcome): { wire: WireOutcome; transfer: ArrayBuffer[] } {
@@ -59,8 +87,9 @@ export function toWire(o: PartOutcome): { wire: WireOutcome; transfer: ArrayBuff
     if (hitAt) hitAt[i] = hits?.get(path) ?? -1;
     i++;
   }
-  const wire: WireOutcome = { names: names.join(SEP), types, modes, sizes, ids, times, links, warnings: o.warnings, staged: o.staged };
-  const transfer = [types.buffer, modes.buffer, sizes.buffer, ids.buffer, times.buffer, o.staged.marks.buffer] as ArrayBuffer[];
+  const staged = markStaged(o.entries, o.staged);
+  const wire: WireOutcome = { names: names.join(SEP), types, modes, sizes, ids, times, links, warnings: o.warnings, staged };
+  const transfer = [types.buffer, modes.buffer, sizes.buffer, ids.buffer, times.buffer, staged.marks.buffer] as ArrayBuffer[];
   if (o.cached && hitAt) {
     wire.hitAt = hitAt;
     wire.cacheBuf = o.cached.hits.buf;
@@ -100,7 +129,7 @@ export function fromWire(w: WireOutcome): PartOutcome {
       if (o >= 0) at.set(path, o);
     }
   }
-  const out: PartOutcome = { entries, warnings: w.warnings, staged: w.staged };
+  const out: PartOutcome = { entries, warnings: w.warnings, staged: stagedSet(entries, w.staged) };
   if (at && w.cacheBuf && w.cacheInfo) out.cached = { hits: { buf: w.cacheBuf, at } satisfies CacheHits, info: w.cacheInfo };
   return out;
 }

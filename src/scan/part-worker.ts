@@ -15,7 +15,7 @@ import { CacheSnapshot, type CacheHits, type SnapshotInfo } from './cache.js';
 import { CraftSemanticsError } from './craft/errors.js';
 import { defaultStageSet, isDefaultStage, stageSet, type ListingEntry } from './craft/stage-set.js';
 import { startWorker } from './hash-pool.js';
-import { walkPartSync } from './walk.js';
+import { walkPartSync, type WalkResult } from './walk.js';
 import { fromWire, toWire, type WireOutcome } from './part-wire.js';
 
 export interface PartJob {
@@ -30,11 +30,8 @@ export interface PartJob {
 export interface PartOutcome {
   entries: Map<string, Entry>;
   warnings: ScanWarning[];
-  /**
-   * The stage set, cheap to clone: a mark per entry in `entries`' order, and the staged paths that are not
-   * entries (reached through a link). Sending the paths themselves cloned every name a second time.
-   */
-  staged: { marks: Uint8Array; extra: string[] };
+  /** The paths craft-parts stages for this part (`part-wire.ts` sends it as a mark per entry). */
+  staged: Set<string>;
   /** Files whose status matched the digest cache, with their digests. */
   cached?: { hits: CacheHits; info: SnapshotInfo };
 }
@@ -81,42 +78,23 @@ export function partStageSet(installDir: string, entries: Map<string, Entry>, st
   return stageSet(toListing(installDir, entries), stage, { installDir });
 }
 
-function markStaged(entries: Map<string, Entry>, staged: Set<string>): PartOutcome['staged'] {
-  const marks = new Uint8Array(entries.size);
-  let i = 0;
-  let inEntries = 0;
-  for (const path of entries.keys()) {
-    if (staged.has(path)) {
-      marks[i] = 1;
-      inEntries++;
-    }
-    i++;
-  }
-  const extra = inEntries === staged.size ? [] : [...staged].filter((p) => !entries.has(p));
-  return { marks, extra };
-}
-
-/** The stage set `markStaged` sent. */
-export function stagedSet(entries: Map<string, Entry>, staged: PartOutcome['staged']): Set<string> {
-  const out = new Set<string>();
-  let i = 0;
-  for (const path of entries.keys()) if (staged.marks[i++] === 1) out.add(path);
-  for (const path of staged.extra) out.add(path);
-  return out;
-}
-
 /**
  * Walk, stage set and cache lookups for one part. `checksum` (xxh64) reads the cache file; lookups happen
  * here, on the thread that walked the part, so on a warm run the main thread only gathers answers.
  */
 export function scanPart(job: Omit<PartJob, 'id'>, onEntry?: (n: number) => void, checksum?: (b: Uint8Array) => bigint): PartOutcome {
-  const w = walkPartSync(job.name, job.installDir, onEntry);
-  const staged = partStageSet(job.installDir, w.entries, job.stage);
-  const out: PartOutcome = { entries: w.entries, warnings: w.warnings, staged: markStaged(w.entries, staged) };
-  if (job.cache && checksum) {
-    const snap = CacheSnapshot.load(job.cache.dir, job.installDir, job.cache.startNs, checksum);
-    out.cached = { hits: snap.hits(w.entries), info: { size: snap.size, damaged: snap.damaged } };
-  }
+  return partOutcome(job, walkPartSync(job.name, job.installDir, onEntry), partCache(job, checksum));
+}
+
+/** The part's digest cache file, read (undefined without a cache). */
+export function partCache(job: Omit<PartJob, 'id'>, checksum?: (b: Uint8Array) => bigint): CacheSnapshot | undefined {
+  return job.cache && checksum ? CacheSnapshot.load(job.cache.dir, job.installDir, job.cache.startNs, checksum) : undefined;
+}
+
+/** A walked part's stage set and cache lookups. */
+export function partOutcome(job: Omit<PartJob, 'id'>, w: WalkResult, cache: CacheSnapshot | undefined): PartOutcome {
+  const out: PartOutcome = { entries: w.entries, warnings: w.warnings, staged: partStageSet(job.installDir, w.entries, job.stage) };
+  if (cache) out.cached = { hits: cache.hits(w.entries), info: { size: cache.size, damaged: cache.damaged } };
   return out;
 }
 

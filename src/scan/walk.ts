@@ -15,7 +15,7 @@ export interface WalkResult {
 }
 
 /** The file type from `st_mode`'s S_IFMT bits (one number instead of a BigInt test per predicate). */
-function typeOf(mode: number): EntryType {
+export function typeOf(mode: number): EntryType {
   switch (mode & 0o170000) {
     case 0o100000:
       return 'file';
@@ -62,6 +62,26 @@ function entryAt(fsPath: string | Buffer): Entry | undefined {
 /** lstat as an Entry, synchronously; undefined when the path vanished. */
 export const lstatEntrySync = (abs: string): Entry | undefined => entryAt(toFsPath(abs));
 
+/** An FsError unless `root` is a directory (not a link to one). */
+export function checkInstallDir(root: string): void {
+  let rootEntry: Entry | undefined;
+  try {
+    rootEntry = lstatEntrySync(root);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new FsError(root, `cannot read install dir: ${code ?? (e as Error).message}`, code);
+  }
+  if (!rootEntry) throw new FsError(root, 'install dir does not exist', 'ENOENT');
+  if (rootEntry.type !== 'dir') throw new FsError(root, 'install dir is not a directory', 'ENOTDIR');
+}
+
+/** The warning for a directory that could not be listed, as both walkers word it. */
+export function listWarning(part: PartName, dir: string, code: string | undefined): ScanWarning {
+  return code === 'ENOENT' || code === 'ENOTDIR'
+    ? { code: 'changed-during-scan', part, path: relPath(dir), message: `directory vanished while scanning (${code})` }
+    : { code: 'unreadable', part, path: relPath(dir), message: `cannot list directory (${code ?? 'error'})` };
+}
+
 /**
  * Names of a directory, decoded losslessly. Node's UTF-8 decoding is fast but turns undecodable bytes
  * into U+FFFD, so a listing with U+FFFD in any name is read again as bytes (a name really containing
@@ -80,15 +100,7 @@ function listNames(abs: string | Buffer): string[] {
 export function walkPartSync(part: PartName, root: string, onEntry?: (n: number) => void): WalkResult {
   const entries = new Map<string, Entry>();
   const warnings: ScanWarning[] = [];
-  let rootEntry: Entry | undefined;
-  try {
-    rootEntry = lstatEntrySync(root);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new FsError(root, `cannot read install dir: ${code ?? (e as Error).message}`, code);
-  }
-  if (!rootEntry) throw new FsError(root, 'install dir does not exist', 'ENOENT');
-  if (rootEntry.type !== 'dir') throw new FsError(root, 'install dir is not a directory', 'ENOTDIR');
+  checkInstallDir(root);
   // Joined by hand: path.join normalises every path again, which costs more than the lstat's own work.
   const base = root.endsWith('/') ? root : `${root}/`;
   // Escaped (undecodable) names go back to the kernel as bytes; the test per path is skipped until one is seen.
@@ -105,12 +117,7 @@ export function walkPartSync(part: PartName, root: string, onEntry?: (n: number)
       try {
         children = listNames(fsPath(dir === '' ? root : base + dir));
       } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        if (code === 'ENOENT' || code === 'ENOTDIR') {
-          warnings.push({ code: 'changed-during-scan', part, path: relPath(dir), message: `directory vanished while scanning (${code})` });
-        } else {
-          warnings.push({ code: 'unreadable', part, path: relPath(dir), message: `cannot list directory (${code ?? 'error'})` });
-        }
+        warnings.push(listWarning(part, dir, (e as NodeJS.ErrnoException).code));
         continue;
       }
       if (!escaped && children.some(needsBytes)) escaped = true;

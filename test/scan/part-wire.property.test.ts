@@ -41,7 +41,8 @@ const outcomeArb: fc.Arbitrary<PartOutcome> = fc
       const o: PartOutcome = {
         entries: new Map(list),
         warnings: [{ code: 'unreadable', part: 'p' as PartName, path: 'x' as never, message: 'm' }],
-        staged: { marks: Uint8Array.from(marks, (b) => (b ? 1 : 0)), extra },
+        // Marked entries in entry order, then paths that are not entries: the order the wire keeps.
+        staged: new Set([...list.filter((_, i) => marks[i]).map(([p]) => p), ...extra.filter((x) => !list.some(([p]) => p === x))]),
       };
       if (hits) {
         const at = new Map<string, number>();
@@ -65,9 +66,9 @@ describe('part wire format', () => {
   it('a part scan arrives as it was sent', () => {
     fc.assert(
       fc.property(outcomeArb, (o) => {
-        const expected = { entries: [...o.entries], staged: [...o.staged.marks], extra: o.staged.extra, cached: o.cached && { at: [...o.cached.hits.at], buf: [...o.cached.hits.buf], info: o.cached.info }, warnings: o.warnings };
+        const expected = { entries: [...o.entries], staged: [...o.staged], cached: o.cached && { at: [...o.cached.hits.at], buf: [...o.cached.hits.buf], info: o.cached.info }, warnings: o.warnings };
         const got = sendAndReceive(o);
-        expect({ entries: [...got.entries], staged: [...got.staged.marks], extra: got.staged.extra, cached: got.cached && { at: [...got.cached.hits.at], buf: [...got.cached.hits.buf], info: got.cached.info }, warnings: got.warnings }).toEqual(expected);
+        expect({ entries: [...got.entries], staged: [...got.staged], cached: got.cached && { at: [...got.cached.hits.at], buf: [...got.cached.hits.buf], info: got.cached.info }, warnings: got.warnings }).toEqual(expected);
       }),
       { numRuns: 500 },
     );
@@ -75,13 +76,13 @@ describe('part wire format', () => {
 
   it('keeps the 64-bit values a signed or floating representation would corrupt', () => {
     const e: Entry = { type: 'file', size: 5, mode: 0o644, dev: 2n ** 64n - 1n, ino: 2n ** 63n + 1n, mtimeNs: -1n, ctimeNs: 2n ** 62n + 3n };
-    const got = sendAndReceive({ entries: new Map([['f', e]]), warnings: [], staged: { marks: new Uint8Array([1]), extra: [] } });
+    const got = sendAndReceive({ entries: new Map([['f', e]]), warnings: [], staged: new Set(['f']) });
     expect(got.entries.get('f')).toEqual(e);
   });
 
   it('an empty part arrives empty', () => {
-    const got = sendAndReceive({ entries: new Map(), warnings: [], staged: { marks: new Uint8Array(0), extra: ['a'] } });
+    const got = sendAndReceive({ entries: new Map(), warnings: [], staged: new Set(['a']) });
     expect(got.entries.size).toBe(0);
-    expect(got.staged.extra).toEqual(['a']);
+    expect([...got.staged]).toEqual(['a']);
   });
 });

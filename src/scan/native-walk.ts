@@ -1,0 +1,162 @@
+/**
+ * The walk in C (`native/walk.c`, built by `scripts/build-native.mjs`), when it was built: the same
+ * result as `walkPartSync`, entry for entry and warning for warning, for about half its time on the
+ * bench's parts. A warm run is mostly the walk (issue 6), and Node's lstat costs more than the system
+ * call: a path lookup from the root for every entry, and a BigIntStats with four Dates to collect.
+ */
+import { isAscii } from 'node:buffer';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { FsError } from '../errors.js';
+import type { Entry, PartName, ScanWarning } from '../model.js';
+import { relPath } from '../model.js';
+import { decodeName, needsBytes } from '../util/fsname.js';
+import { checkInstallDir, listWarning, typeOf, walkPartSync, type WalkResult } from './walk.js';
+
+/** What the C function returns: columns in walk order (each level sorted by its paths' bytes). */
+export interface NativeColumns {
+  /** Relative paths, each followed by a NUL byte. */
+  names: Uint8Array;
+  /** Symlink targets in entry order, each followed by a NUL byte. */
+  links: Uint8Array;
+  /** Entries before the end of each level. */
+  levelEnds: Uint32Array;
+  /** `st_mode`, whole. */
+  modes: Uint32Array;
+  sizes: Float64Array;
+  /** dev and ino of each entry. */
+  ids: BigUint64Array;
+  /** mtime and ctime of each entry, in ns. */
+  times: BigInt64Array;
+  /** `[op, code, relative path]`: op is `list`, `stat` or `readlink`. */
+  errors: [string, string, Uint8Array][];
+}
+
+export interface NativeWalk {
+  /** A part's walk on libuv's thread pool: parts walk in parallel while this thread takes in the ones done. */
+  walkAsync(root: string): Promise<NativeColumns>;
+}
+
+let loaded: NativeWalk | null | undefined;
+
+/**
+ * The C walker, or undefined when it was not built (or cannot load here). Looked for beside the
+ * compiled modules (`dist/scan`, and `dist/bundle`, both one level below `dist/native`) and, from
+ * the TypeScript sources, in `dist/native`.
+ */
+export function nativeWalker(): NativeWalk | undefined {
+  if (loaded === undefined) {
+    loaded = null;
+    const require = createRequire(import.meta.url);
+    for (const rel of ['../native/walk.node', '../../dist/native/walk.node']) {
+      try {
+        const m = require(fileURLToPath(new URL(rel, import.meta.url))) as Partial<NativeWalk>;
+        if (typeof m.walkAsync === 'function') {
+          loaded = m as NativeWalk;
+          break;
+        }
+      } catch {
+        // Not built, or built for another platform: the next place, then the JavaScript walk.
+      }
+    }
+  }
+  return loaded ?? undefined;
+}
+
+const fatal = new TextDecoder('utf-8', { fatal: true });
+
+/** NUL-terminated names, decoded losslessly: the whole buffer at once unless some name is not UTF-8. */
+function splitNames(buf: Uint8Array): string[] {
+  if (buf.length === 0) return [];
+  try {
+    const all = fatal.decode(buf);
+    return all.slice(0, -1).split('\0');
+  } catch {
+    const out: string[] = [];
+    let start = 0;
+    for (let i = 0; i < buf.length; i++) {
+      if (buf[i] === 0) {
+        out.push(decodeName(buf.subarray(start, i)));
+        start = i + 1;
+      }
+    }
+    return out;
+  }
+}
+
+/**
+ * Entry order as `walkPartSync` has it: each level sorted as JavaScript sorts strings (UTF-16 code
+ * units). C sorted by bytes, which is the same order for ASCII (undefined: keep C's order); when any
+ * name is not ASCII, every level is sorted again.
+ */
+function walkOrder(names: readonly string[], levelEnds: Uint32Array, ascii: boolean): number[] | undefined {
+  if (ascii) return undefined;
+  const order = names.map((_, i) => i);
+  let start = 0;
+  for (const end of levelEnds) {
+    const level = order.slice(start, end).sort((x, y) => {
+      const a = names[x] as string;
+      const b = names[y] as string;
+      return a < b ? -1 : a > b ? 1 : 0;
+    });
+    order.splice(start, level.length, ...level);
+    start = end;
+  }
+  return order;
+}
+
+function failureWarning(part: PartName, [op, code, rel]: [string, string, Uint8Array]): ScanWarning {
+  const path = decodeName(rel);
+  if (op === 'list') return listWarning(part, path, code);
+  if (op === 'stat' && code === 'ENOENT') return { code: 'changed-during-scan', part, path: relPath(path), message: 'entry vanished while scanning' };
+  // A failed readlink reads as the JavaScript walk words it: its lstat step failed as a whole.
+  return { code: 'unreadable', part, path: relPath(path), message: `cannot stat (${code})` };
+}
+
+function fromColumns(part: PartName, c: NativeColumns): WalkResult {
+  const names = splitNames(c.names);
+  // Targets are in C's order; the entries may be put in another below.
+  const targetOf = new Map<number, string>();
+  if (c.links.length > 0) {
+    const targets = splitNames(c.links);
+    let link = 0;
+    for (let i = 0; i < names.length; i++) if (typeOf(c.modes[i] as number) === 'symlink') targetOf.set(i, targets[link++] as string);
+  }
+  const entries = new Map<string, Entry>();
+  const order = walkOrder(names, c.levelEnds, isAscii(c.names));
+  for (let k = 0; k < names.length; k++) {
+    const i = order ? (order[k] as number) : k;
+    const mode = c.modes[i] as number;
+    const e: Entry = {
+      type: typeOf(mode),
+      size: c.sizes[i] as number,
+      mode: mode & 0o7777,
+      dev: c.ids[2 * i] as bigint,
+      ino: c.ids[2 * i + 1] as bigint,
+      mtimeNs: c.times[2 * i] as bigint,
+      ctimeNs: c.times[2 * i + 1] as bigint,
+    };
+    if (e.type === 'symlink') e.linkTarget = targetOf.get(i) as string;
+    entries.set(names[i] as string, e);
+  }
+  return { entries, warnings: c.errors.map((f) => failureWarning(part, f)) };
+}
+
+const openFailure = (root: string, e: unknown): FsError => {
+  const code = (e as NodeJS.ErrnoException).code;
+  return new FsError(root, `cannot read install dir: ${code ?? (e as Error).message}`, code);
+};
+
+/** `walkPartSync`'s result, walked in C on libuv's thread pool. */
+export async function walkPartNativeAsync(native: NativeWalk, part: PartName, root: string): Promise<WalkResult> {
+  // The C side takes the root as UTF-8 text: one with undecodable bytes is walked in JavaScript.
+  if (needsBytes(root)) return walkPartSync(part, root);
+  checkInstallDir(root);
+  let c: NativeColumns;
+  try {
+    c = await native.walkAsync(root);
+  } catch (e) {
+    throw openFailure(root, e);
+  }
+  return fromColumns(part, c);
+}
