@@ -86,7 +86,7 @@ async function runScan(io: Io, projectArg: string | undefined, flags: ScanFlags,
     ci: io.env.CI !== undefined && io.env.CI !== '' && io.env.CI !== 'false',
     ...(formats.find((f) => f.file === undefined) ? { stdoutFormat: formats.find((f) => f.file === undefined)?.format } : {}),
   });
-  const progress = createProgress({ stream: io.stderr, enabled });
+  const progress = await createProgress({ stream: io.stderr, enabled });
   let raw: Report;
   try {
     const cache = flags.cache === false ? undefined : await DigestCache.open(flags.cacheDir ?? defaultCacheDir(io.env));

@@ -57,18 +57,18 @@ describe('createProgress', () => {
     vi.advanceTimersByTime(ms);
   };
 
-  it('prints nothing when disabled', () => {
+  it('prints nothing when disabled', async () => {
     const stream = tty();
-    const p = createProgress({ stream, enabled: false, now });
+    const p = await createProgress({ stream, enabled: false, now });
     p.sink({ phase: 'walking', done: 1 });
     advance(1000);
     p.stop();
     expect(stream.out).toBe('');
   });
 
-  it('prints nothing for a run shorter than the delay', () => {
+  it('prints nothing for a run shorter than the delay', async () => {
     const stream = tty();
-    const p = createProgress({ stream, enabled: true, delayMs: 300, now });
+    const p = await createProgress({ stream, enabled: true, delayMs: 300, now });
     p.sink({ phase: 'walking', done: 1 });
     advance(200);
     p.stop();
@@ -76,9 +76,9 @@ describe('createProgress', () => {
     expect(stream.out).toBe('');
   });
 
-  it('shows the latest event after the delay and throttles updates', () => {
+  it('shows the latest event after the delay and throttles updates', async () => {
     const stream = tty();
-    const p = createProgress({ stream, enabled: true, delayMs: 300, now });
+    const p = await createProgress({ stream, enabled: true, delayMs: 300, now });
     p.sink({ phase: 'walking', done: 1 });
     advance(100);
     p.sink({ phase: 'walking', done: 2 });
@@ -100,10 +100,10 @@ describe('terminals without a width (regression: ora never returned from stop)',
     expect(progressEnabled({ isTTY: true, quiet: false, ci: false, columns: 80 })).toBe(true);
   });
 
-  it('createProgress stays silent on a 0-column stream even when asked to show', () => {
+  it('createProgress stays silent on a 0-column stream even when asked to show', async () => {
     const s = tty();
     (s as unknown as { columns: number }).columns = 0;
-    const p = createProgress({ stream: s, enabled: true, delayMs: 0 });
+    const p = await createProgress({ stream: s, enabled: true, delayMs: 0 });
     p.sink({ phase: 'walking', done: 5 });
     p.stop();
     expect(s.out).toBe('');
