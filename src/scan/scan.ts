@@ -84,21 +84,7 @@ export async function scan(project: Project, opts: ScanOptions = {}): Promise<Sc
   const parts = await scanParts(project, opts, progress, warnings);
   const total = parts.reduce((n, p) => n + p.entries.size, 0);
 
-  // Every path in at least two (checked) stage sets, with its parts in craft-parts order.
-  const owners = new Map<string, number[]>();
-  parts.forEach((p, i) => {
-    if (p.skippedByCheck) return;
-    for (const path of p.staged) {
-      const list = owners.get(path);
-      if (list) list.push(i);
-      else owners.set(path, [i]);
-    }
-  });
-  // Each shared path with its parts' entries, fetched once (undefined: staged but not on disk).
-  const shared: SharedPath[] = [];
-  for (const [path, list] of owners) {
-    if (list.length > 1) shared.push({ path, list, entries: list.map((i) => (parts[i] as PartScan).entries.get(path)) });
-  }
+  const shared = sharedPaths(parts);
 
   // Hash, once each, every regular file that has an equal-sized regular twin at the same path. A path
   // lives in one part's listing once, so no file is queued twice.
@@ -391,6 +377,39 @@ async function scanParts(project: Project, opts: ScanOptions, progress: Progress
     if (o.cached) part.cacheHits = o.cached.hits;
     return part;
   });
+}
+
+/** Every path in at least two (checked) stage sets, with its parts in craft-parts order and their entries. */
+function sharedPaths(parts: readonly PartScan[]): SharedPath[] {
+  const shared: SharedPath[] = [];
+  const entriesOf = (path: string, list: number[]): (Entry | undefined)[] => list.map((i) => (parts[i] as PartScan).entries.get(path));
+  if (parts.length <= 30) {
+    // A bit per part: no list per path (a path of every part of the copies tree is in six), only per shared path.
+    const owners = new Map<string, number>();
+    parts.forEach((p, i) => {
+      if (p.skippedByCheck) return;
+      const bit = 1 << i;
+      for (const path of p.staged) owners.set(path, (owners.get(path) ?? 0) | bit);
+    });
+    for (const [path, mask] of owners) {
+      if ((mask & (mask - 1)) === 0) continue;
+      const list: number[] = [];
+      for (let i = 0; mask >>> i !== 0; i++) if ((mask >>> i) & 1) list.push(i);
+      shared.push({ path, list, entries: entriesOf(path, list) });
+    }
+    return shared;
+  }
+  const owners = new Map<string, number[]>();
+  parts.forEach((p, i) => {
+    if (p.skippedByCheck) return;
+    for (const path of p.staged) {
+      const list = owners.get(path);
+      if (list) list.push(i);
+      else owners.set(path, [i]);
+    }
+  });
+  for (const [path, list] of owners) if (list.length > 1) shared.push({ path, list, entries: entriesOf(path, list) });
+  return shared;
 }
 
 interface SharedPath {

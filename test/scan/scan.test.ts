@@ -154,6 +154,27 @@ describe('shared paths decided without the pair loop', () => {
     expect(r.warnings).toEqual([]);
   });
 
+  it('finds the parts of each shared path in order, with few parts (a bit each) and many (lists)', async () => {
+    for (const count of [30, 40]) {
+      const dir = join(root, `many-${count}`);
+      const names = Array.from({ length: count }, (_, i) => `p${String(i).padStart(2, '0')}`);
+      // `f` differs in these parts; `same` is identical in all; `one` is in a single part.
+      const holders = [0, 1, 29, ...(count > 30 ? [30, 39] : [])];
+      names.forEach((n, i) => {
+        const d = join(dir, n);
+        mkdirSync(d, { recursive: true });
+        writeFileSync(join(d, 'same'), 'same\n');
+        if (holders.includes(i)) writeFileSync(join(d, 'f'), `${n}\n`);
+        if (i === 7) writeFileSync(join(d, 'one'), 'one\n');
+      });
+      const r = await scan(projectFromPartArgs(names.map((n) => `${n}=${join(dir, n)}`), dir));
+      const expectedParts = holders.map((i) => names[i]);
+      const expectedPairs = expectedParts.flatMap((b, j) => expectedParts.slice(0, j).map((a) => `${a}+${b}`));
+      expect(r.collisions.map((c) => [c.path, c.parts, c.pairs.map((x) => x.parts.join('+'))]), String(count)).toEqual([['f', expectedParts, expectedPairs]]);
+      expect(r.stats.sharedPaths, String(count)).toBe(2);
+    }
+  });
+
   it('a file named just ".pc" (no suffix for pathlib) is compared as bytes, read once per part', async () => {
     const p = three('dotpc', (n, d) => {
       writeFileSync(join(d, '.pc'), 'same\n');
