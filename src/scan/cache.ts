@@ -44,9 +44,11 @@ export { HEAD_BYTES };
  * and that many bytes of rule facts as JSON (0 when there are none).
  */
 const FIXED_BYTES = STATUS_BYTES + 8 + 1 + 1 + HEAD_BYTES;
+/** A u32, little-endian, read without a Buffer view per call (decoding calls it once per record). */
+const u32At = (buf: Uint8Array, at: number): number =>
+  ((buf[at] as number) | ((buf[at + 1] as number) << 8) | ((buf[at + 2] as number) << 16)) + (buf[at + 3] as number) * 0x1000000;
 /** A record's whole length, from where it starts. */
-const recordBytes = (buf: Uint8Array, at: number): number =>
-  FIXED_BYTES + 4 + Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength).readUInt32LE(at + FIXED_BYTES);
+const recordBytes = (buf: Uint8Array, at: number): number => FIXED_BYTES + 4 + u32At(buf, at + FIXED_BYTES);
 const HAS_DIGEST = 1;
 const HAS_HEAD = 2;
 
@@ -92,13 +94,18 @@ const scratch = Buffer.alloc(STATUS_BYTES);
  * walks a part (often a worker) loads it, so lookups cost the main thread nothing.
  */
 export class CacheSnapshot {
+  /** Statuses at or after this are racy (`isRacy`), computed once rather than per file. */
+  private readonly racyLimit: bigint;
+
   private constructor(
     private readonly buf: Buffer,
     private readonly at: Map<string, number>,
-    private readonly startNs: bigint,
+    startNs: bigint,
     /** The file existed but was damaged, truncated, foreign or of another format, and is ignored. */
     readonly damaged: boolean,
-  ) {}
+  ) {
+    this.racyLimit = startNs - RACY_MARGIN_NS;
+  }
 
   static load(dir: string, installDir: string, startNs: bigint, checksum: (b: Uint8Array) => bigint): CacheSnapshot {
     const { canonical, file } = cacheFileFor(dir, installDir, checksum);
@@ -123,7 +130,7 @@ export class CacheSnapshot {
     if (at === undefined) return undefined;
     putStatus(scratch, e, 0);
     // Equal status bytes, and (defensively) not an entry the racy rule should have kept out.
-    if (this.buf.compare(scratch, 0, STATUS_BYTES, at, at + STATUS_BYTES) !== 0 || isRacy(this.startNs, e.mtimeNs, e.ctimeNs)) return undefined;
+    if (this.buf.compare(scratch, 0, STATUS_BYTES, at, at + STATUS_BYTES) !== 0 || e.mtimeNs >= this.racyLimit || e.ctimeNs >= this.racyLimit) return undefined;
     return at;
   }
 
@@ -261,11 +268,14 @@ const hex16 = (n: bigint): string => n.toString(16).padStart(16, '0');
  */
 const statusScratch = new BigInt64Array(5);
 const statusBytes = new Uint8Array(statusScratch.buffer);
+/** The size goes in as two u32 halves (little-endian host), not as a BigInt made per file. */
+const statusWords = new Uint32Array(statusScratch.buffer);
 
 function putStatus(buf: Uint8Array, e: Entry, at: number): void {
   statusScratch[0] = e.dev;
   statusScratch[1] = e.ino;
-  statusScratch[2] = BigInt(e.size);
+  statusWords[4] = e.size >>> 0;
+  statusWords[5] = Math.floor(e.size / 0x100000000);
   statusScratch[3] = e.mtimeNs;
   statusScratch[4] = e.ctimeNs;
   buf.set(statusBytes, at);
