@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PART_WORKER_MARK, type PartClaims, type WireReply } from '../../src/scan/part-worker.js';
@@ -41,6 +42,18 @@ describe('bundled CLI', () => {
       if (format === 'json') expect(stable(spawned)).toEqual(stable(inProcess.out));
       else expect(spawned.replace(/in \d+ ms/g, 'in N ms')).toBe(inProcess.out.replace(/in \d+ ms/g, 'in N ms'));
     }
+  });
+
+  it('walks with the C walker when it was built (dist/native, beside dist/bundle)', () => {
+    const built = existsSync(join(ROOT, 'dist', 'native', 'walk.node'));
+    // Which shared objects the process loaded: the C walker is one when the bundle found it.
+    const script = [
+      `const { main } = await import(${JSON.stringify(pathToFileURL(join(BUNDLE, 'stagefix.js')).href)});`,
+      `await main(['report', '--quiet', '--no-cache', '--format', 'json=/dev/null', ${JSON.stringify(EXAMPLE)}]);`,
+      `console.log('loaded:' + process.report.getReport().sharedObjects.some((s) => s.endsWith('/walk.node')));`,
+    ].join('\n');
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, CI: 'true' } });
+    expect(out).toContain(`loaded:${built}`);
   });
 
   it('the bundled part worker claims and scans parts', async () => {

@@ -102,11 +102,13 @@ describe('digest cache', () => {
       const r = await scan(project, { cache, ...threads });
       return { r, stats: cache.stats };
     };
-    const first = await go({ parallelEntries: 1, partThreads: 2 });
-    const inline = await go({ parallelEntries: Number.POSITIVE_INFINITY });
-    const threaded = await go({ parallelEntries: 1, partThreads: 2 });
+    const first = await go({ parallelEntries: 1, partThreads: 2, nativeWalk: false });
+    const inline = await go({ parallelEntries: Number.POSITIVE_INFINITY, nativeWalk: false });
+    const threaded = await go({ parallelEntries: 1, partThreads: 2, nativeWalk: false });
+    // The C walk (when built): parts on libuv's pool, the cache consulted on this thread.
+    const native = await go({});
     expect(first.stats).toMatchObject({ hits: 0, misses: 120, stored: 120 });
-    for (const run of [inline, threaded]) {
+    for (const run of [inline, threaded, native]) {
       expect(run.stats).toMatchObject({ hits: 120, misses: 0, stored: 0, damaged: 0 });
       expect(digestsOf(run.r)).toEqual(digestsOf(first.r));
       expect(run.r.collisions).toEqual(first.r.collisions);

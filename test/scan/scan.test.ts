@@ -49,10 +49,12 @@ const summary = (r: Awaited<ReturnType<typeof scan>>) => ({
 describe('scan on worker threads', () => {
   it('gives exactly the inline result: walk, stage sets, hashes, collisions', async () => {
     const p = project();
-    const inline = await scan(p, { parallelEntries: Number.POSITIVE_INFINITY, hashThreads: 1 });
-    const parallel: ScanOptions = { parallelEntries: 1, partThreads: 2, hashThreads: 2 };
+    // The JavaScript walk on this thread and on worker threads, and the C walk (when built) on libuv's pool.
+    const inline = await scan(p, { parallelEntries: Number.POSITIVE_INFINITY, hashThreads: 1, nativeWalk: false });
+    const parallel: ScanOptions = { parallelEntries: 1, partThreads: 2, hashThreads: 2, nativeWalk: false };
     const threaded = await scan(p, parallel);
     expect(summary(threaded)).toEqual(summary(inline));
+    expect(summary(await scan(p, { hashThreads: 2 }))).toEqual(summary(inline));
     expect(inline.collisions.map((c) => [c.path, c.parts.join('+')])).toEqual([
       ['big.bin', 'a+b+c'],
       ['lib/pkg/differs.py', 'a+b+c'],
@@ -81,13 +83,16 @@ describe('scan on worker threads', () => {
       ...(stage ? { stage } : {}),
     });
     const notDir: Project = { ...base, parts: [spec('a', join(dir, 'a')), spec('b', join(dir, 'b'))] };
-    await expect(scan(notDir, { parallelEntries: 1 })).rejects.toBeInstanceOf(FsError);
+    await expect(scan(notDir, { parallelEntries: 1, nativeWalk: false })).rejects.toBeInstanceOf(FsError);
+    await expect(scan(notDir)).rejects.toBeInstanceOf(FsError);
     const badGlob: Project = { ...base, parts: [spec('a', join(dir, 'a')), spec('c', join(dir, 'a'), ['x/**f'])] };
-    const inline = await scan(badGlob, { parallelEntries: Number.POSITIVE_INFINITY }).catch((e: unknown) => e);
-    const threaded = await scan(badGlob, { parallelEntries: 1 }).catch((e: unknown) => e);
-    expect(inline).toBeInstanceOf(CraftSemanticsError);
-    expect(threaded).toBeInstanceOf(CraftSemanticsError);
-    expect((threaded as CraftSemanticsError).code).toBe((inline as CraftSemanticsError).code);
+    const inline = await scan(badGlob, { parallelEntries: Number.POSITIVE_INFINITY, nativeWalk: false }).catch((e: unknown) => e);
+    const threaded = await scan(badGlob, { parallelEntries: 1, nativeWalk: false }).catch((e: unknown) => e);
+    const native = await scan(badGlob).catch((e: unknown) => e);
+    for (const e of [inline, threaded, native]) {
+      expect(e).toBeInstanceOf(CraftSemanticsError);
+      expect((e as CraftSemanticsError).code).toBe((inline as CraftSemanticsError).code);
+    }
   });
 });
 
