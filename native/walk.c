@@ -80,6 +80,10 @@ static int put_bytes(bytes *b, const char *s, size_t n) {
 
 /* The code names Node gives these errors (libuv's), so warnings read as the JavaScript walk's. */
 static const char *code_of(int e) {
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 32))
+  const char *name = strerrorname_np(e);
+  if (name) return name;
+#endif
   switch (e) {
     case ENOENT: return "ENOENT";
     case ENOTDIR: return "ENOTDIR";

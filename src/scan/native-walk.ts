@@ -99,7 +99,8 @@ function walkOrder(names: readonly string[], levelEnds: Uint32Array, ascii: bool
       const b = names[y] as string;
       return a < b ? -1 : a > b ? 1 : 0;
     });
-    order.splice(start, level.length, ...level);
+    // Copied back one by one: a spread of a level of 100k+ names would overflow the argument stack.
+    for (let j = 0; j < level.length; j++) order[start + j] = level[j] as number;
     start = end;
   }
   return order;

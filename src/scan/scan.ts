@@ -261,12 +261,7 @@ async function scanParts(project: Project, opts: ScanOptions, progress: Progress
   const cacheJob = opts.cache ? { dir: opts.cache.dir, startNs: opts.cache.startNs } : undefined;
   const checksum = opts.cache?.checksum;
   const claims: PartClaims = {
-    jobs: project.parts.map((s) => ({
-      name: s.name,
-      installDir: s.installDir,
-      stage: s.stage,
-      ...(cacheJob ? { cache: cacheJob } : {}),
-    })),
+    jobs: project.parts.map((s) => ({ name: s.name, installDir: s.installDir, stage: s.stage, ...(cacheJob ? { cache: cacheJob } : {}) })),
     order: project.parts.map((_, i) => i).filter((i) => built[i]),
     counter: new Int32Array(new SharedArrayBuffer(4)),
   };
@@ -300,8 +295,8 @@ async function scanParts(project: Project, opts: ScanOptions, progress: Progress
   };
   const native = opts.nativeWalk === false ? undefined : nativeWalker();
   if (native) {
-    // Parts walk on libuv's thread pool, a few ahead of this thread, which takes each in as it is done,
-    // in order. The C walks scale across cores, where two threads each building a walk's objects slowed
+    // Parts walk on libuv's thread pool, ahead of this thread, which takes each in as it is done, in
+    // order. The C walks scale across cores, where two threads each building a walk's objects slowed
     // each other so much that a worker thread gained almost nothing. As many ahead as there are cores:
     // on the bench's copies tree one ahead was slower (0.97 s against 0.86 s warm, five runs each) and
     // three no faster.
