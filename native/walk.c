@@ -204,6 +204,15 @@ static void free_out(walk_out *o) {
   free(o->errs.v);
 }
 
+/* Frees a level's items from `from` on, and the level itself. */
+static void free_level(items *level, size_t from) {
+  for (size_t i = from; i < level->n; i++) {
+    free(level->v[i].rel);
+    free(level->v[i].link);
+  }
+  free(level->v);
+}
+
 /* 0, or -1 when memory ran out. */
 static int walk_tree(int rootfd, walk_out *o) {
   /* The current level's directories, as indices into o->all (SIZE_MAX: the root). */
@@ -216,22 +225,22 @@ static int walk_tree(int rootfd, walk_out *o) {
     for (size_t k = 0; k < ndirs; k++) {
       const char *rel = dirs[k] == SIZE_MAX ? "" : o->all.v[dirs[k]].rel;
       size_t rel_len = dirs[k] == SIZE_MAX ? 0 : o->all.v[dirs[k]].rel_len;
-      if (list_dir(rootfd, rel, rel_len, &level, &o->errs)) { free(dirs); free(level.v); return -1; }
+      if (list_dir(rootfd, rel, rel_len, &level, &o->errs)) { free(dirs); free_level(&level, 0); return -1; }
     }
     qsort(level.v, level.n, sizeof(item), by_rel);
     ndirs = 0;
     for (size_t i = 0; i < level.n; i++) {
       item *it = &level.v[i];
       if (it->err) {
-        if (fail(&o->errs, it->failed, it->err, it->rel, it->rel_len)) { free(dirs); free(level.v); return -1; }
+        if (fail(&o->errs, it->failed, it->err, it->rel, it->rel_len)) { free(dirs); free_level(&level, i); return -1; }
         free(it->rel);
         free(it->link);
         continue;
       }
-      if (grow((void **)&o->all.v, &o->all.cap, o->all.n + 1, sizeof(item))) { free(dirs); free(level.v); return -1; }
+      if (grow((void **)&o->all.v, &o->all.cap, o->all.n + 1, sizeof(item))) { free(dirs); free_level(&level, i); return -1; }
       o->all.v[o->all.n] = *it;
       if (S_ISDIR(it->mode)) {
-        if (grow((void **)&dirs, &dirs_cap, ndirs + 1, sizeof(size_t))) { free(dirs); free(level.v); return -1; }
+        if (grow((void **)&dirs, &dirs_cap, ndirs + 1, sizeof(size_t))) { free(dirs); free_level(&level, i + 1); o->all.n++; return -1; }
         dirs[ndirs++] = o->all.n;
       }
       o->all.n++;
