@@ -13,7 +13,8 @@
  *   craft     craft-parts' own check as test/oracle/craft_collisions.py re-implements it (pathlib stage
  *             sets, `filecmp.cmp` for every pair, CPython 3.12 as snapcraft 8 runs it); one run, it is slow;
  *   stat walk `find -printf '%s %T@ %i'` over the same parts (what a cached run cannot avoid);
- *   report    `stagefix report --quiet`, cold (no cache) and warm (second run with a cache);
+ *   report    `stagefix report --quiet`, cold (no cache) and warm (second run with a cache); warm also with
+ *             the JavaScript walk (`STAGEFIX_NATIVE=0`) when the C walker was built;
  * and `report` on 2, 3, 4 and 6 copies to show how the cost grows. Wall time and peak RSS
  * (`/usr/bin/time`), ratios to the floor and the baselines; the table goes into docs/performance.md
  * between the bench markers.
@@ -206,6 +207,8 @@ function benchTree(p: BenchProject): void {
   rmSync(CACHE, { recursive: true, force: true });
   run(warm);
   const warmS = measure('stagefix report (warm cache)', warm);
+  // The same with the JavaScript walk (what a machine without a C compiler runs), when the C walker was built.
+  const warmJsS = NATIVE ? measure('stagefix report (warm, JS walk)', `STAGEFIX_NATIVE=0 ${warm}`) : undefined;
   const ratios = { floor: floor.wallS, cmp: cmp.wallS, baseline: baseline.wallS, craft: craft.wallS };
   rows.push({ tree: p.name, what: 'I/O floor: `find` + `xargs cat`', s: floor });
   rows.push({ tree: p.name, what: 'stat-only walk: `find -printf`', s: stat });
@@ -214,6 +217,7 @@ function benchTree(p: BenchProject): void {
   rows.push({ tree: p.name, what: "craft-parts' check: `test/oracle/craft_collisions.py` (1 run)", s: craft });
   rows.push({ tree: p.name, what: 'stagefix report, no cache', s: coldS, ...ratios });
   rows.push({ tree: p.name, what: 'stagefix report, warm cache', s: warmS, ...ratios, stat: stat.wallS });
+  if (warmJsS) rows.push({ tree: p.name, what: 'stagefix report, warm cache, JavaScript walk (`STAGEFIX_NATIVE=0`)', s: warmJsS, ...ratios, stat: stat.wallS });
 }
 
 function benchScale(p: BenchProject): void {
@@ -237,7 +241,7 @@ function table(): string {
     `Measured by \`npx tsx bench/run.ts\` on ${new Date().toISOString().slice(0, 10)}: ${availableParallelism()} cores (${cpu}), ` +
       `${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Node ${process.version}, warm page cache, median of ${REPS} runs (\`diff -rq\`: ${Math.min(REPS, 3)}); ` +
       `load average ${LOAD_START} at the start and ${loadavg()[0]?.toFixed(1)} at the end (other work on the machine inflates wall times; CPU times are steadier). ` +
-      `Walker: ${existsSync(join(REPO, 'dist', 'native', 'walk.node')) ? 'C (`dist/native/walk.node`)' : 'JavaScript (the C walker was not built)'}.`,
+      `Walker: ${NATIVE ? 'C (`dist/native/walk.node`)' : 'JavaScript (the C walker was not built)'}.`,
     '',
     '| tree | parts | entries | size | shared regular files | shared bytes |',
     '|---|---:|---:|---:|---:|---:|',
@@ -284,6 +288,7 @@ mkdirSync(WORK, { recursive: true });
 for (const p of PROJECTS) if (ONLY.includes(p.name) || (p.name === 'copies' && ONLY.includes('scale'))) buildProject(p, log);
 log('building stagefix');
 if (spawnSync('npm', ['run', 'build'], { cwd: REPO, stdio: ['ignore', 'ignore', 'inherit'] }).status !== 0) throw new Error('npm run build failed');
+const NATIVE = existsSync(join(REPO, 'dist', 'native', 'walk.node'));
 
 for (const p of PROJECTS) if (ONLY.includes(p.name)) benchTree(p);
 const copies = PROJECTS.find((p) => p.name === 'copies');

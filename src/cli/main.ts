@@ -17,6 +17,7 @@ import { registerResolveCommands } from './commands/resolve.js';
 import { analyse, selectProject } from '../run.js';
 import { inspectFile, renderInspection } from '../inspect/inspect.js';
 import { classifyPair, renderReason } from '../classify/classify.js';
+import { useNativeWalker } from '../scan/native-walk.js';
 
 export interface Io {
   stdout: NodeJS.WriteStream;
@@ -183,6 +184,8 @@ function scanCommand(program: Command, name: 'report' | 'check', description: st
 
 export async function main(argv: string[], io: Io = defaultIo()): Promise<number> {
   const result = { code: 0 };
+  // The C walker (native/walk.c) is an accelerator: STAGEFIX_NATIVE=0 walks in JavaScript, with the same results.
+  useNativeWalker(io.env.STAGEFIX_NATIVE !== '0');
   const program = new Command('stagefix')
     .description('Find, explain and fix staging conflicts between craft parts.')
     .version(VERSION)

@@ -38,13 +38,20 @@ export interface NativeWalk {
 }
 
 let loaded: NativeWalk | null | undefined;
+let enabled = true;
+
+/** Whether the C walker may be used from now on (the CLI's `STAGEFIX_NATIVE=0` turns it off for its process). */
+export function useNativeWalker(on: boolean): void {
+  enabled = on;
+}
 
 /**
- * The C walker, or undefined when it was not built (or cannot load here). Looked for beside the
+ * The C walker, or undefined when it was not built, cannot load here, or is turned off. Looked for beside the
  * compiled modules (`dist/scan`, and `dist/bundle`, both one level below `dist/native`) and, from
  * the TypeScript sources, in `dist/native`.
  */
 export function nativeWalker(): NativeWalk | undefined {
+  if (!enabled) return undefined;
   if (loaded === undefined) {
     loaded = null;
     const require = createRequire(import.meta.url);

@@ -44,7 +44,7 @@ describe('bundled CLI', () => {
     }
   });
 
-  it('walks with the C walker when it was built (dist/native, beside dist/bundle)', () => {
+  it('walks with the C walker when it was built (dist/native, beside dist/bundle), unless STAGEFIX_NATIVE=0', () => {
     const built = existsSync(join(ROOT, 'dist', 'native', 'walk.node'));
     // Which shared objects the process loaded: the C walker is one when the bundle found it.
     const script = [
@@ -54,6 +54,9 @@ describe('bundled CLI', () => {
     ].join('\n');
     const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, CI: 'true' } });
     expect(out).toContain(`loaded:${built}`);
+    // STAGEFIX_NATIVE=0: the JavaScript walk, without loading the C walker at all.
+    const off = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, CI: 'true', STAGEFIX_NATIVE: '0' } });
+    expect(off).toContain('loaded:false');
   });
 
   it('the bundled part worker claims and scans parts', async () => {
