@@ -2,22 +2,23 @@
 /**
  * Builds the C walker (native/walk.c → dist/native/walk.node) with the system C compiler and Node's
  * own headers. It is an accelerator: when it cannot be built (no compiler, no headers, not Linux or
- * macOS), this says why in one line and exits 0, and stagefix walks in JavaScript. `--require` makes
- * a failure fatal (CI, which must test the C walker).
+ * macOS), this says why in one line and exits 0, and stagefix walks in JavaScript. (Under CI=true the
+ * tests fail instead when it is missing: test/scan/native-walk.test.ts.)
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const src = join(root, 'native', 'walk.c');
 const out = join(root, 'dist', 'native', 'walk.node');
-const required = process.argv.includes('--require');
 
 function skip(why) {
+  // A build left from an older walk.c must not be loaded with this one's JavaScript side.
+  rmSync(out, { force: true });
   process.stderr.write(`stagefix: the C walker was not built (${why}); the JavaScript walker will be used.\n`);
-  process.exit(required ? 1 : 0);
+  process.exit(0);
 }
 
 if (process.platform !== 'linux' && process.platform !== 'darwin') skip(`no build for ${process.platform}`);
