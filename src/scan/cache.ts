@@ -82,10 +82,9 @@ export function cacheFileFor(dir: string, installDir: string, checksum: (b: Uint
   return { canonical, file: join(dir, 'digests', `${hex16(checksum(Buffer.from(canonical)))}.bin`) };
 }
 
-const isRacy = (startNs: bigint, mtimeNs: bigint, ctimeNs: bigint): boolean => {
-  const limit = startNs - RACY_MARGIN_NS;
-  return mtimeNs >= limit || ctimeNs >= limit;
-};
+/** The racy-entry rule's limit: statuses at or after it (the scan's start less the margin) are neither stored nor trusted. */
+const racyLimitOf = (startNs: bigint): bigint => startNs - RACY_MARGIN_NS;
+const isRacy = (limit: bigint, mtimeNs: bigint, ctimeNs: bigint): boolean => mtimeNs >= limit || ctimeNs >= limit;
 
 const scratch = Buffer.alloc(STATUS_BYTES);
 
@@ -94,7 +93,7 @@ const scratch = Buffer.alloc(STATUS_BYTES);
  * walks a part (often a worker) loads it, so lookups cost the main thread nothing.
  */
 export class CacheSnapshot {
-  /** Statuses at or after this are racy (`isRacy`), computed once rather than per file. */
+  /** `racyLimitOf` the scan's start, computed once rather than per file. */
   private readonly racyLimit: bigint;
 
   private constructor(
@@ -104,7 +103,7 @@ export class CacheSnapshot {
     /** The file existed but was damaged, truncated, foreign or of another format, and is ignored. */
     readonly damaged: boolean,
   ) {
-    this.racyLimit = startNs - RACY_MARGIN_NS;
+    this.racyLimit = racyLimitOf(startNs);
   }
 
   static load(dir: string, installDir: string, startNs: bigint, checksum: (b: Uint8Array) => bigint): CacheSnapshot {
@@ -130,7 +129,7 @@ export class CacheSnapshot {
     if (at === undefined) return undefined;
     putStatus(scratch, e, 0);
     // Equal status bytes, and (defensively) not an entry the racy rule should have kept out.
-    if (this.buf.compare(scratch, 0, STATUS_BYTES, at, at + STATUS_BYTES) !== 0 || e.mtimeNs >= this.racyLimit || e.ctimeNs >= this.racyLimit) return undefined;
+    if (this.buf.compare(scratch, 0, STATUS_BYTES, at, at + STATUS_BYTES) !== 0 || isRacy(this.racyLimit, e.mtimeNs, e.ctimeNs)) return undefined;
     return at;
   }
 
@@ -341,7 +340,7 @@ export class DigestCache {
 
   /** Remembers facts just read from the file whose status the walk saw as `e`. */
   record(installDir: string, rel: string, e: Entry, f: Facts): void {
-    if ((f.digest !== undefined && !f.digest.startsWith('xxh64:')) || isRacy(this.startNs, e.mtimeNs, e.ctimeNs)) return;
+    if ((f.digest !== undefined && !f.digest.startsWith('xxh64:')) || isRacy(racyLimitOf(this.startNs), e.mtimeNs, e.ctimeNs)) return;
     const p = this.part(installDir);
     const prev = p.fresh.get(rel);
     p.fresh.set(rel, { e, f: mergeFacts(prev?.f, f) });

@@ -7,11 +7,10 @@
 import { isAscii } from 'node:buffer';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { FsError } from '../errors.js';
 import type { Entry, PartName, ScanWarning } from '../model.js';
 import { relPath } from '../model.js';
 import { decodeName, needsBytes } from '../util/fsname.js';
-import { checkInstallDir, listWarning, typeOf, walkPartSync, type WalkResult } from './walk.js';
+import { checkInstallDir, listWarning, typeOf, unreadableInstallDir, walkPartSync, type WalkResult } from './walk.js';
 
 /** What the C function returns: columns in walk order (each level sorted by its paths' bytes). */
 export interface NativeColumns {
@@ -150,11 +149,6 @@ function fromColumns(part: PartName, c: NativeColumns): WalkResult {
   return { entries, warnings: c.errors.map((f) => failureWarning(part, f)) };
 }
 
-const openFailure = (root: string, e: unknown): FsError => {
-  const code = (e as NodeJS.ErrnoException).code;
-  return new FsError(root, `cannot read install dir: ${code ?? (e as Error).message}`, code);
-};
-
 /** `walkPartSync`'s result, walked in C on libuv's thread pool. */
 export async function walkPartNativeAsync(native: NativeWalk, part: PartName, root: string): Promise<WalkResult> {
   // The C side takes the root as UTF-8 text: one with undecodable bytes is walked in JavaScript.
@@ -164,7 +158,7 @@ export async function walkPartNativeAsync(native: NativeWalk, part: PartName, ro
   try {
     c = await native.walkAsync(root);
   } catch (e) {
-    throw openFailure(root, e);
+    throw unreadableInstallDir(root, e);
   }
   return fromColumns(part, c);
 }

@@ -62,14 +62,19 @@ function entryAt(fsPath: string | Buffer): Entry | undefined {
 /** lstat as an Entry, synchronously; undefined when the path vanished. */
 export const lstatEntrySync = (abs: string): Entry | undefined => entryAt(toFsPath(abs));
 
+/** The error for an install dir that cannot be read, as both walkers word it. */
+export function unreadableInstallDir(root: string, e: unknown): FsError {
+  const code = (e as NodeJS.ErrnoException).code;
+  return new FsError(root, `cannot read install dir: ${code ?? (e as Error).message}`, code);
+}
+
 /** An FsError unless `root` is a directory (not a link to one). */
 export function checkInstallDir(root: string): void {
   let rootEntry: Entry | undefined;
   try {
     rootEntry = lstatEntrySync(root);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new FsError(root, `cannot read install dir: ${code ?? (e as Error).message}`, code);
+    throw unreadableInstallDir(root, e);
   }
   if (!rootEntry) throw new FsError(root, 'install dir does not exist', 'ENOENT');
   if (rootEntry.type !== 'dir') throw new FsError(root, 'install dir is not a directory', 'ENOTDIR');
