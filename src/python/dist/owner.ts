@@ -62,8 +62,12 @@ export function ownerIndex(dists: readonly InstalledDist[]): OwnerIndex {
     };
     order.set(owner, order.size);
     const sitePackagesDir = posix.dirname(d.distInfoDir);
-    let site = isPlainPath(sitePackagesDir) ? bySite.get(sitePackagesDir) : undefined;
-    if (!site && isPlainPath(sitePackagesDir)) bySite.set(sitePackagesDir, (site = new Map()));
+    // Rows of a site that itself needs normalising all take the joined route.
+    let site: Map<string, Owners> | undefined;
+    if (isPlainPath(sitePackagesDir)) {
+      site = bySite.get(sitePackagesDir);
+      if (!site) bySite.set(sitePackagesDir, (site = new Map()));
+    }
     for (const row of d.rows) {
       if (site && isPlainPath(row.path)) {
         add(site, row.path, owner);
