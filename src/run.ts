@@ -7,7 +7,8 @@ import type { ProgressSink, Project, Report } from './model.js';
 import { buildReport } from './report/build.js';
 import { DiskFileSource } from './scan/file-source.js';
 import { loadProject, projectFromPartArgs } from './scan/project.js';
-import { scan, type ScanResult } from './scan/scan.js';
+import { scan, scanUnlessUnchanged, type ScanResult } from './scan/scan.js';
+import { loadStoredReport, storeReport } from './report/reuse.js';
 import type { DigestCache } from './scan/cache.js';
 import { ConfigError, UsageError } from './errors.js';
 import { CraftSemanticsError } from './scan/craft/errors.js';
@@ -43,15 +44,59 @@ export interface AnalyseOptions {
 
 export async function analyse(project: Project, progress?: ProgressSink, opts: AnalyseOptions = {}): Promise<Analysis> {
   const started = performance.now();
-  let result: ScanResult;
+  return analyseScanned(project, await scanProject(project, () => scan(project, scanOptions(progress, opts))), progress, opts, started);
+}
+
+export interface ReportOptions extends AnalyseOptions {
+  /**
+   * Reuse the report stored for this project when every part walks as it did then (`report/reuse.ts`);
+   * `code` names the running build (`codeIdentity()`). Needs `cache`, where reports are stored.
+   */
+  reuse?: { code: string };
+}
+
+/**
+ * The report alone, for callers that need nothing else (`stagefix report` and `check`): reused when
+ * nothing changed since it was stored, else analysed and stored for the next run.
+ */
+export async function analyseReport(project: Project, progress?: ProgressSink, opts: ReportOptions = {}): Promise<{ report: Report; reused: boolean }> {
+  const started = performance.now();
+  const { cache, reuse } = opts;
+  if (!cache || !reuse) return { report: (await analyse(project, progress, opts)).report, reused: false };
+  const stored = loadStoredReport(cache.dir, project, reuse.code, cache.checksum);
+  const result = await scanProject(project, () => scanUnlessUnchanged(project, scanOptions(progress, opts), stored?.keys));
+  if (result === 'unchanged') {
+    const report = stored?.report();
+    // This run's own figures: nothing read, in this long.
+    if (report) return { report: { ...report, stats: { ...report.stats, hashedBytes: 0, durationMs: Math.round(performance.now() - started) } }, reused: true };
+    // Unreadable after all (changed under us): analysed as if nothing were stored.
+    return { report: (await analyse(project, progress, opts)).report, reused: false };
+  }
+  const { report } = await analyseScanned(project, result, progress, opts, started);
+  if (result.walkKeys) {
+    const error = storeReport(cache.dir, project, reuse.code, result.walkKeys, report, cache.checksum);
+    if (error && result.cache) result.cache.saveError ??= error;
+  }
+  return { report, reused: false };
+}
+
+const scanOptions = (progress: ProgressSink | undefined, opts: AnalyseOptions) => ({
+  ...(progress ? { progress } : {}),
+  ...(opts.cache ? { cache: opts.cache, saveCache: false } : {}),
+});
+
+async function scanProject<T>(project: Project, run: () => Promise<T>): Promise<T> {
   try {
-    result = await scan(project, { ...(progress ? { progress } : {}), ...(opts.cache ? { cache: opts.cache, saveCache: false } : {}) });
+    return await run();
   } catch (e) {
     // craft-parts semantics that cannot be decided from the tree (e.g. a stage pattern resolving
     // through a link outside the install dir) become a named error instead of a crash.
     if (e instanceof CraftSemanticsError) throw new ConfigError(project.file ?? project.root, e.message, undefined, 'stage');
     throw e;
   }
+}
+
+async function analyseScanned(project: Project, result: ScanResult, progress: ProgressSink | undefined, opts: AnalyseOptions, started: number): Promise<Analysis> {
   const source = new DiskFileSource(result, opts.cache);
   const findings = await classify(source, result.collisions, progress ? { progress } : {});
   // Problems that are not same-path collisions (version skew, shadowing, ABI, dangling links...).

@@ -14,7 +14,8 @@ import { appendFileSync } from 'node:fs';
 import { createProgress, progressEnabled } from './progress.js';
 import { DigestCache, defaultCacheDir } from '../scan/cache.js';
 import { registerResolveCommands } from './commands/resolve.js';
-import { analyse, selectProject } from '../run.js';
+import { analyse, analyseReport, selectProject } from '../run.js';
+import { codeIdentity } from '../report/reuse.js';
 import { inspectFile, renderInspection } from '../inspect/inspect.js';
 import { classifyPair, renderReason } from '../classify/classify.js';
 import { useNativeWalker } from '../scan/native-walk.js';
@@ -91,7 +92,8 @@ async function runScan(io: Io, projectArg: string | undefined, flags: ScanFlags,
   let raw: Report;
   try {
     const cache = flags.cache === false ? undefined : await DigestCache.open(flags.cacheDir ?? defaultCacheDir(io.env));
-    ({ report: raw } = await analyse(project, progress.sink, cache ? { cache } : {}));
+    const code = cache ? codeIdentity() : undefined;
+    ({ report: raw } = await analyseReport(project, progress.sink, { ...(cache ? { cache } : {}), ...(code !== undefined ? { reuse: { code } } : {}) }));
   } finally {
     progress.stop();
   }

@@ -83,7 +83,7 @@ export function cacheFileFor(dir: string, installDir: string, checksum: (b: Uint
 }
 
 /** The racy-entry rule's limit: statuses at or after it (the scan's start less the margin) are neither stored nor trusted. */
-const racyLimitOf = (startNs: bigint): bigint => startNs - RACY_MARGIN_NS;
+export const racyLimitOf = (startNs: bigint): bigint => startNs - RACY_MARGIN_NS;
 const isRacy = (limit: bigint, mtimeNs: bigint, ctimeNs: bigint): boolean => mtimeNs >= limit || ctimeNs >= limit;
 
 const scratch = Buffer.alloc(STATUS_BYTES);

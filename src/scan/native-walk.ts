@@ -149,16 +149,47 @@ function fromColumns(part: PartName, c: NativeColumns): WalkResult {
   return { entries, warnings: c.errors.map((f) => failureWarning(part, f)) };
 }
 
-/** `walkPartSync`'s result, walked in C on libuv's thread pool. */
-export async function walkPartNativeAsync(native: NativeWalk, part: PartName, root: string): Promise<WalkResult> {
+/** A part walked in C: its columns, or the JavaScript walk's result for a root the C side cannot take. */
+export type Walked = { columns: NativeColumns } | { result: WalkResult };
+
+/** A part's walk in C on libuv's thread pool, before its entries are built (`walkedResult`). */
+export async function walkColumnsAsync(native: NativeWalk, part: PartName, root: string): Promise<Walked> {
   // The C side takes the root as UTF-8 text: one with undecodable bytes is walked in JavaScript.
-  if (needsBytes(root)) return walkPartSync(part, root);
+  if (needsBytes(root)) return { result: walkPartSync(part, root) };
   checkInstallDir(root);
-  let c: NativeColumns;
   try {
-    c = await native.walkAsync(root);
+    return { columns: await native.walkAsync(root) };
   } catch (e) {
     throw unreadableInstallDir(root, e);
   }
-  return fromColumns(part, c);
+}
+
+/** The walk's entries and warnings, as `walkPartSync` has them. */
+export function walkedResult(part: PartName, w: Walked): WalkResult {
+  return 'result' in w ? w.result : fromColumns(part, w.columns);
+}
+
+/** `walkPartSync`'s result, walked in C on libuv's thread pool. */
+export async function walkPartNativeAsync(native: NativeWalk, part: PartName, root: string): Promise<WalkResult> {
+  return walkedResult(part, await walkColumnsAsync(native, part, root));
+}
+
+/** The C walk's columns as bytes, in one order: what a walk key hashes. */
+export function columnBytes(c: NativeColumns): Uint8Array[] {
+  return [c.names, c.links, c.levelEnds, c.modes, c.sizes, c.ids, c.times].map((a) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+}
+
+/** True when some entry's mtime or ctime is at or after `limit` (ns): too recent to vouch for its bytes. */
+export function anyRecent(c: NativeColumns, limit: bigint): boolean {
+  for (let i = 0; i < c.times.length; i++) if ((c.times[i] as bigint) >= limit) return true;
+  return false;
+}
+
+/** The relative path and target of every symbolic link the C walk found (names decoded only here). */
+export function* columnLinks(c: NativeColumns): Generator<[string, string]> {
+  if (c.links.length === 0) return;
+  const names = splitNames(c.names);
+  const targets = splitNames(c.links);
+  let link = 0;
+  for (let i = 0; i < names.length; i++) if (typeOf(c.modes[i] as number) === 'symlink') yield [names[i] as string, targets[link++] as string];
 }

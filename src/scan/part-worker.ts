@@ -56,20 +56,24 @@ export function toListing(root: string, entries: Map<string, Entry>): ListingEnt
     const item: ListingEntry = { path, type };
     if (e.type === 'symlink' && e.linkTarget !== undefined) {
       item.target = e.linkTarget;
-      const t = e.linkTarget;
-      const resolved = posix.normalize(posix.join(posix.dirname(path), t));
-      if (posix.isAbsolute(t) || resolved === '..' || resolved.startsWith('../')) {
-        try {
-          const st = statSync(toFsPath(join(root, path)));
-          item.targetType = st.isDirectory() ? 'dir' : st.isFile() ? 'file' : 'other';
-        } catch {
-          item.targetType = 'missing';
-        }
-      }
+      const targetType = outsideTargetType(root, path, e.linkTarget);
+      if (targetType !== undefined) item.targetType = targetType;
     }
     out.push(item);
   }
   return out;
+}
+
+/** What a link leaving the tree points at on disk (craft-parts stats it); undefined for a link that stays inside. */
+export function outsideTargetType(root: string, path: string, target: string): ListingEntry['targetType'] {
+  const resolved = posix.normalize(posix.join(posix.dirname(path), target));
+  if (!posix.isAbsolute(target) && resolved !== '..' && !resolved.startsWith('../')) return undefined;
+  try {
+    const st = statSync(toFsPath(join(root, path)));
+    return st.isDirectory() ? 'dir' : st.isFile() ? 'file' : 'other';
+  } catch {
+    return 'missing';
+  }
 }
 
 /** The part's stage set from its walk; the default `stage` needs neither globbing nor link stats. */

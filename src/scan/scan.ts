@@ -11,7 +11,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FsError } from '../errors.js';
 import { toFsPath } from '../util/fsname.js';
-import { xxh64Digest } from '../util/hash.js';
+import { xxh64Digest, xxhashApi } from '../util/hash.js';
 import {
   relPath,
   type Collision,
@@ -26,12 +26,25 @@ import {
   type Project,
   type ScanWarning,
 } from '../model.js';
-import { hitDigest, hitDigestAt, type CacheHits, type CacheStats, type DigestCache } from './cache.js';
+import { hitDigest, hitDigestAt, racyLimitOf, type CacheHits, type CacheStats, type DigestCache } from './cache.js';
 import { hashFiles, type HashTask } from './hash-pool.js';
 import { HEAD_BYTES, HashStatus } from './hash-worker.js';
 import { decodePcText, entryTypesCollide, isPcName, linkTargetsCollide, pcFilesCollide, permissionsCollide } from './craft/collide.js';
-import { claim, errorReply, PartWorker, partCache, partOutcome, rethrow, scanPart, type ErrorReply, type PartClaims, type PartOutcome } from './part-worker.js';
-import { nativeWalker, walkPartNativeAsync } from './native-walk.js';
+import {
+  claim,
+  errorReply,
+  outsideTargetType,
+  PartWorker,
+  partCache,
+  partOutcome,
+  rethrow,
+  scanPart,
+  type ErrorReply,
+  type PartClaims,
+  type PartOutcome,
+} from './part-worker.js';
+import { anyRecent, columnBytes, columnLinks, nativeWalker, walkColumnsAsync, walkedResult, type Walked } from './native-walk.js';
+import { isDefaultStage } from './craft/stage-set.js';
 import type { WalkResult } from './walk.js';
 
 export interface PartScan {
@@ -59,7 +72,23 @@ export interface ScanResult {
   stats: { entries: number; sharedPaths: number; hashedFiles: number; hashedBytes: number };
   /** Present when a digest cache was used. */
   cache?: CacheStats;
+  /**
+   * Each part's walk key, by index into `project.parts` (null: not built), when a digest cache was used
+   * and every built part has one (`WalkKey`): what a report made from this scan may be reused for.
+   */
+  walkKeys?: (string | null)[];
 }
+
+/**
+ * A part's walk key: xxh64 over everything its walk saw (each entry's path, type, mode, size, device,
+ * inode, mtime and ctime in ns, link target) and, under a `stage` filter, what the links leaving the
+ * tree point at (the only thing outside the tree its stage set depends on). A report is a function of
+ * the project and these, so an equal key for every part means an equal report. Undefined when the part
+ * cannot vouch for its bytes: walked in JavaScript (no columns to hash), an entry that failed to stat or
+ * list, or an entry changed after the racy limit (the digest cache's rule: a change in the same
+ * timestamp tick would leave the key unchanged).
+ */
+export type WalkKey = string | undefined;
 
 
 export interface ScanOptions {
@@ -79,9 +108,20 @@ export interface ScanOptions {
 }
 
 export async function scan(project: Project, opts: ScanOptions = {}): Promise<ScanResult> {
+  return (await scanUnlessUnchanged(project, opts)) as ScanResult;
+}
+
+/**
+ * `scan`, unless every part's walk key equals `expected`'s (by index into `project.parts`, null for a
+ * part that was not built): then `'unchanged'`, without building any part's entries. Keys need the
+ * digest cache (`opts.cache`) for its racy limit.
+ */
+export async function scanUnlessUnchanged(project: Project, opts: ScanOptions = {}, expected?: readonly (string | null)[]): Promise<ScanResult | 'unchanged'> {
   const progress = opts.progress ?? (() => {});
   const warnings: ScanWarning[] = [];
-  const parts = await scanParts(project, opts, progress, warnings);
+  const keys = opts.cache ? new Array<WalkKey | null>(project.parts.length) : undefined;
+  const parts = await scanParts(project, opts, progress, warnings, keys, expected);
+  if (parts === 'unchanged') return parts;
   const total = parts.reduce((n, p) => n + p.entries.size, 0);
 
   const shared = sharedPaths(parts);
@@ -246,7 +286,27 @@ export async function scan(project: Project, opts: ScanOptions = {}): Promise<Sc
     warnings,
     stats: { entries: total, sharedPaths: shared.length, hashedFiles: hashedCount, hashedBytes },
     ...(cacheStats ? { cache: cacheStats } : {}),
+    ...(keys && keys.every((k) => k !== undefined) && !warnings.some((w) => w.code === 'changed-during-scan') ? { walkKeys: keys as (string | null)[] } : {}),
   };
+}
+
+async function walkKey(w: Walked, installDir: string, stage: readonly string[] | undefined, racyLimit: bigint): Promise<WalkKey> {
+  if (!('columns' in w)) return undefined;
+  const c = w.columns;
+  if (c.errors.length > 0 || anyRecent(c, racyLimit)) return undefined;
+  const h = (await xxhashApi()).create64();
+  const len = new Uint8Array(4);
+  for (const b of columnBytes(c)) {
+    new DataView(len.buffer).setUint32(0, b.length, true);
+    h.update(len).update(b);
+  }
+  if (!isDefaultStage(stage)) {
+    for (const [path, target] of columnLinks(c)) {
+      const type = outsideTargetType(installDir, path, target);
+      if (type !== undefined) h.update(`${path}\0${type}\0`);
+    }
+  }
+  return h.digest().toString(16).padStart(16, '0');
 }
 
 /**
@@ -255,8 +315,17 @@ export async function scan(project: Project, opts: ScanOptions = {}): Promise<Sc
  * workers start at once; with fewer, the first part is scanned here first and workers start only when
  * it turned out big, so small projects never pay for starting a worker.
  */
-async function scanParts(project: Project, opts: ScanOptions, progress: ProgressSink, warnings: ScanWarning[]): Promise<PartScan[]> {
+async function scanParts(
+  project: Project,
+  opts: ScanOptions,
+  progress: ProgressSink,
+  warnings: ScanWarning[],
+  keys: (WalkKey | null)[] | undefined,
+  expected: readonly (string | null)[] | undefined,
+): Promise<PartScan[] | 'unchanged'> {
   const built = project.parts.map((spec) => existsSync(spec.installDir));
+  // A built part has no key until its C walk gives one.
+  if (keys) for (let i = 0; i < built.length; i++) keys[i] = built[i] ? undefined : null;
   const outcomes = new Array<PartOutcome | { failed: ErrorReply } | undefined>(project.parts.length);
   const cacheJob = opts.cache ? { dir: opts.cache.dir, startNs: opts.cache.startNs } : undefined;
   const checksum = opts.cache?.checksum;
@@ -301,31 +370,53 @@ async function scanParts(project: Project, opts: ScanOptions, progress: Progress
     // on the bench's copies tree one ahead was slower (0.97 s against 0.86 s warm, five runs each) and
     // three no faster.
     const ahead = Math.max(1, availableParallelism());
-    const walks: Promise<WalkResult>[] = [];
+    const walks: Promise<Walked>[] = [];
     const startWalk = (): void => {
       const i = claims.order[walks.length];
       if (i === undefined) return;
       const job = claims.jobs[i] as PartClaims['jobs'][number];
-      const walking = walkPartNativeAsync(native, job.name, job.installDir);
+      const walking = walkColumnsAsync(native, job.name, job.installDir);
       // Taken in below, in order: a walk failing before its turn is not an unhandled rejection.
       walking.catch(() => undefined);
       walks.push(walking);
     };
-    for (let k = 0; k < ahead; k++) startWalk();
-    for (let k = 0; k < claims.order.length; k++) {
+    const takeIn = async (k: number, snapshot: ReturnType<typeof partCache>): Promise<void> => {
       const i = claims.order[k] as number;
       const job = claims.jobs[i] as PartClaims['jobs'][number];
       let o: PartOutcome | { failed: ErrorReply };
-      const walked = walks[k] as Promise<WalkResult>;
-      await walked.catch(() => undefined);
-      startWalk();
       try {
-        o = partOutcome(job, await walked, partCache(job, checksum));
+        o = partOutcome(job, walkedResult(job.name, await (walks[k] as Promise<Walked>)), snapshot);
       } catch (e) {
         o = { failed: errorReply(e) };
       }
       settle(i, o);
+    };
+    const racyLimit = opts.cache ? racyLimitOf(opts.cache.startNs) : 0n;
+    // While every part so far walked as `expected` says, nothing is built: the caller reuses a report.
+    let holding = keys !== undefined && expected !== undefined && expected.length === built.length && built.every((b, i) => b === (expected[i] !== null));
+    const held: number[] = [];
+    for (let k = 0; k < ahead; k++) startWalk();
+    for (let k = 0; k < claims.order.length; k++) {
+      const i = claims.order[k] as number;
+      const job = claims.jobs[i] as PartClaims['jobs'][number];
+      // The part's cache file is read while its walk runs: on a warm run this thread would otherwise
+      // wait for the first walk with nothing to do. (Loading never throws: an unreadable or damaged
+      // file is an empty snapshot.)
+      const snapshot = holding ? undefined : partCache(job, checksum);
+      const walked = await (walks[k] as Promise<Walked>).catch(() => undefined);
+      startWalk();
+      if (keys) keys[i] = walked ? await walkKey(walked, job.installDir, job.stage, racyLimit) : undefined;
+      if (holding) {
+        if (keys?.[i] !== undefined && keys[i] === expected?.[i]) {
+          held.push(k);
+          continue;
+        }
+        holding = false;
+        for (const h of held) await takeIn(h, partCache(claims.jobs[claims.order[h] as number] as PartClaims['jobs'][number], checksum));
+      }
+      await takeIn(k, snapshot);
     }
+    if (holding) return 'unchanged';
   } else {
     try {
       if (claims.order.length >= 3 && Number.isFinite(threshold)) startWorkers();

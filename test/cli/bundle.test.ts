@@ -4,7 +4,7 @@
  * would silently fall back to one thread).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -57,6 +57,32 @@ describe('bundled CLI', () => {
     // STAGEFIX_NATIVE=0: the JavaScript walk, without loading the C walker at all.
     const off = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, CI: 'true', STAGEFIX_NATIVE: '0' } });
     expect(off).toContain('loaded:false');
+  });
+
+  it('reuses the report of an unchanged project: the same JSON, nothing read, nothing written', async () => {
+    const project = join(tmp, 'reuse');
+    cpSync(EXAMPLE, project, { recursive: true, verbatimSymlinks: true });
+    // Entries younger than the racy margin (3 s) give no walk key, so let the copy age first.
+    await new Promise((r) => setTimeout(r, 3200));
+    const cacheDir = join(tmp, 'reuse-cache');
+    const run = (...extra: string[]): { stats: Record<string, unknown> } & Record<string, unknown> =>
+      JSON.parse(execFileSync(process.execPath, [join(ROOT, 'bin', 'stagefix.js'), 'report', '--format', 'json', ...extra, project], { encoding: 'utf8', env: { ...process.env, CI: 'true' } }));
+    const first = run('--cache-dir', cacheDir);
+    const built = existsSync(join(ROOT, 'dist', 'native', 'walk.node'));
+    const reports = join(cacheDir, 'reports');
+    // Walk keys come from the C walker only; without it every run is analysed.
+    expect(existsSync(reports)).toBe(built);
+    const stored = built ? statSync(join(reports, readdirSync(reports)[0] as string), { bigint: true }) : undefined;
+    const second = run('--cache-dir', cacheDir);
+    if (stored) expect(statSync(join(reports, readdirSync(reports)[0] as string), { bigint: true }).mtimeNs).toBe(stored.mtimeNs);
+    expect(second.stats['hashedBytes']).toBe(0);
+    const plain = run('--no-cache');
+    for (const r of [first, second, plain]) {
+      delete r.stats['durationMs'];
+      delete r.stats['hashedBytes'];
+    }
+    expect(second).toEqual(plain);
+    expect(first).toEqual(plain);
   });
 
   it('the bundled part worker claims and scans parts', async () => {
