@@ -401,7 +401,7 @@ async function scanParts(
       const job = claims.jobs[i] as PartClaims['jobs'][number];
       // The part's cache file is read while its walk runs: on a warm run this thread would otherwise
       // wait for the first walk with nothing to do. (Loading never throws: an unreadable or damaged
-      // file is an empty snapshot.)
+      // file is an empty snapshot.) While holding, only once the part turns out to be needed.
       const snapshot = holding ? undefined : partCache(job, checksum);
       const walked = await (walks[k] as Promise<Walked>).catch(() => undefined);
       startWalk();
@@ -412,7 +412,8 @@ async function scanParts(
           continue;
         }
         holding = false;
-        for (const h of held) await takeIn(h, partCache(claims.jobs[claims.order[h] as number] as PartClaims['jobs'][number], checksum));
+        for (const h of [...held, k]) await takeIn(h, partCache(claims.jobs[claims.order[h] as number] as PartClaims['jobs'][number], checksum));
+        continue;
       }
       await takeIn(k, snapshot);
     }
