@@ -73,10 +73,8 @@ export async function analyseReport(project: Project, progress?: ProgressSink, o
     return { report: (await analyse(project, progress, opts)).report, reused: false };
   }
   const { report } = await analyseScanned(project, result, progress, opts, started);
-  if (result.walkKeys) {
-    const error = storeReport(cache.dir, project, reuse.code, result.walkKeys, report, cache.checksum);
-    if (error && result.cache) result.cache.saveError ??= error;
-  }
+  // A report that cannot be stored (a read-only cache dir) costs the next run its reuse, never this run.
+  if (result.walkKeys) storeReport(cache.dir, project, reuse.code, result.walkKeys, report, cache.checksum);
   return { report, reused: false };
 }
 

@@ -15,12 +15,13 @@
  * One file per project in `<cache dir>/reports/`: a header line (format, build, project, walk keys, the
  * report's xxh64), then the report as JSON. A damaged or foreign file is ignored, and replaced atomically.
  */
-import { mkdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import type { Project, Report } from '../model.js';
+import { replaceFileAtomically } from '../util/atomic-file.js';
+import { hex16 } from '../util/hash.js';
 
 const FORMAT = 'stagefix-report/1';
 
@@ -75,7 +76,7 @@ const fromJson = (_k: string, v: unknown): unknown =>
 
 function fileFor(dir: string, project: Project, h64: (b: Uint8Array) => bigint): string {
   const id = h64(Buffer.from(JSON.stringify([project.root, project.file ?? null])));
-  return join(dir, 'reports', `${id.toString(16).padStart(16, '0')}.json`);
+  return join(dir, 'reports', `${hex16(id)}.json`);
 }
 
 /** The stored report for this build and project, if there is a whole one. */
@@ -96,7 +97,7 @@ export function loadStoredReport(dir: string, project: Project, code: string, h6
   }
   if (header.format !== FORMAT || header.code !== code || header.project !== projectText(project) || !Array.isArray(header.keys)) return undefined;
   const body = text.subarray(nl + 1);
-  if (h64(body).toString(16).padStart(16, '0') !== header.sum) return undefined;
+  if (hex16(h64(body)) !== header.sum) return undefined;
   return {
     keys: header.keys,
     report: () => {
@@ -121,19 +122,12 @@ export function storeReport(dir: string, project: Project, code: string, keys: (
   // typed array, a Map...) would make a reused report differ from an analysed one.
   if (!isDeepStrictEqual(JSON.parse(text, fromJson), report)) return 'not-serialisable';
   const body = Buffer.from(text);
-  const header: Header = { format: FORMAT, code, project: projectText(project), keys, sum: h64(body).toString(16).padStart(16, '0') };
-  const tmp = `${file}.${randomBytes(8).toString('hex')}.tmp`;
+  const header: Header = { format: FORMAT, code, project: projectText(project), keys, sum: hex16(h64(body)) };
   try {
     mkdirSync(join(dir, 'reports'), { recursive: true, mode: 0o700 });
-    writeFileSync(tmp, Buffer.concat([Buffer.from(`${JSON.stringify(header)}\n`), body]), { mode: 0o600 });
-    renameSync(tmp, file);
+    replaceFileAtomically(file, Buffer.concat([Buffer.from(`${JSON.stringify(header)}\n`), body]));
     return undefined;
   } catch (e) {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // Nothing was written.
-    }
     return (e as NodeJS.ErrnoException).code ?? (e as Error).message;
   }
 }

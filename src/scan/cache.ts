@@ -22,12 +22,12 @@
  * unknown-version file is ignored, never trusted; it is replaced atomically (write then rename), so
  * concurrent runs each leave a whole file and the last one wins.
  */
-import { mkdirSync, readFileSync, realpathSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { digest, type Digest, type Entry } from '../model.js';
-import { xxhashApi } from '../util/hash.js';
+import { replaceFileAtomically } from '../util/atomic-file.js';
+import { hex16, xxhashApi } from '../util/hash.js';
 import { decodeName, encodeName, needsBytes } from '../util/fsname.js';
 import { HEAD_BYTES } from './hash-worker.js';
 
@@ -258,8 +258,6 @@ export interface CacheStats {
   saveError?: string;
 }
 
-const hex16 = (n: bigint): string => n.toString(16).padStart(16, '0');
-
 /**
  * A status as its 40 bytes. Stored through a BigInt64Array: its element store is two's complement mod
  * 2^64 for lstat's unsigned dev/ino/size and signed times alike, and costs a fraction of Buffer's
@@ -368,18 +366,7 @@ export class DigestCache {
           next.set(rel, old ? { e: r.e, f: mergeFacts(factsOf(old), r.f) } : r);
         }
         const bytes = encode(p.canonical, this.startNs, next, this.checksum);
-        const tmp = `${p.file}.${randomBytes(8).toString('hex')}.tmp`;
-        try {
-          writeFileSync(tmp, bytes, { mode: 0o600 });
-          renameSync(tmp, p.file);
-        } catch (e) {
-          try {
-            unlinkSync(tmp);
-          } catch {
-            // Nothing was written.
-          }
-          throw e;
-        }
+        replaceFileAtomically(p.file, bytes);
         this.stats.stored += next.size;
         // Saved: a second save() writes only when something is learnt after this one.
         p.loadedSize = next.size;

@@ -11,7 +11,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FsError } from '../errors.js';
 import { toFsPath } from '../util/fsname.js';
-import { xxh64Digest, xxhashApi } from '../util/hash.js';
+import { hex16, xxh64Digest, xxhashApi } from '../util/hash.js';
 import {
   relPath,
   type Collision,
@@ -306,7 +306,7 @@ async function walkKey(w: Walked, installDir: string, stage: readonly string[] |
       if (type !== undefined) h.update(`${path}\0${type}\0`);
     }
   }
-  return h.digest().toString(16).padStart(16, '0');
+  return hex16(h.digest());
 }
 
 /**

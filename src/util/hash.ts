@@ -16,9 +16,12 @@ export function xxhashApi(): Promise<XXHashApi> {
   return api;
 }
 
+/** A raw xxh64 value as 16 hex digits. */
+export const hex16 = (n: bigint): string => n.toString(16).padStart(16, '0');
+
 /** The Digest of a raw xxh64 value. */
 export function xxh64Digest(n: bigint): Digest {
-  return digest(`xxh64:${n.toString(16).padStart(16, '0')}`);
+  return digest(`xxh64:${hex16(n)}`);
 }
 
 /** xxh64 of an in-memory buffer. */
