@@ -5,6 +5,7 @@
  */
 import type { Collision, Finding, PairCollision, PairOutcome, PairVerdict, PartName, ProgressSink, RelPath } from '../model.js';
 import { DiskFileSource } from '../scan/file-source.js';
+import { forgetFileFacts } from './memo.js';
 import { providePycFacts, pycFactsKnown } from './pyc-facts.js';
 import { startPycPool, type PycPoolOptions } from './pyc-pool.js';
 import { RULES, ruleById } from './registry.js';
@@ -142,7 +143,10 @@ export async function classify(source: FileSource, collisions: Collision[], opts
   let turned = performance.now();
   try {
     for (const i of order) {
-      findings[i] = await classifyCollision(source, collisions[i] as Collision, rules);
+      const c = collisions[i] as Collision;
+      findings[i] = await classifyCollision(source, c, rules);
+      // Its files' facts are done with (the finding keeps what it shows): only memory past this point.
+      forgetFileFacts(source, c.path);
       done++;
       // Reads are synchronous, so nothing here yields to the event loop by itself: let the workers'
       // answers in (and send them more work) every few milliseconds.

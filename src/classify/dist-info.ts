@@ -9,7 +9,7 @@ import type { RecordRow } from '../python/dist/record.js';
 import { ownerIndex, type InstalledDist, type OwnerIndex } from '../python/dist/owner.js';
 import type { FileSource } from './types.js';
 import { memoFor } from './memo.js';
-import { recordRowsOf } from './record-rows.js';
+import { recordRowsOnce } from './record-rows.js';
 
 export interface DistOwner {
   name: string;
@@ -46,7 +46,7 @@ async function buildIndex(source: FileSource, part: PartName, site: string): Pro
     const rows: RecordRow[] = [{ path: `${child}/RECORD` }];
     if (source.entry(part, `${distInfo}/RECORD`)?.type === 'file') {
       try {
-        rows.push(...(await recordRowsOf(source, part, `${distInfo}/RECORD`)));
+        rows.push(...(await recordRowsOnce(source, part, `${distInfo}/RECORD`)));
       } catch {
         // A corrupt RECORD owns nothing else; the RECORD rule reports it.
       }

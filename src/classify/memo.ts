@@ -7,11 +7,15 @@
 import type { PartName } from '../model.js';
 import type { FileSource } from './types.js';
 
-export type Memo<T, S extends object = FileSource> = (scope: S, key: string, compute: () => Promise<T>) => Promise<T>;
+export interface Memo<T, S extends object = FileSource> {
+  (scope: S, key: string, compute: () => Promise<T>): Promise<T>;
+  /** Drops one remembered value: a later ask computes it again. */
+  forget(scope: S, key: string): void;
+}
 
 export function memoFor<T, S extends object = FileSource>(): Memo<T, S> {
   const byScope = new WeakMap<S, Map<string, Promise<T>>>();
-  return (scope, key, compute) => {
+  const memo = (scope: S, key: string, compute: () => Promise<T>): Promise<T> => {
     let perScope = byScope.get(scope);
     if (!perScope) {
       perScope = new Map();
@@ -24,6 +28,7 @@ export function memoFor<T, S extends object = FileSource>(): Memo<T, S> {
     }
     return v;
   };
+  return Object.assign(memo, { forget: (scope: S, key: string) => void byScope.get(scope)?.delete(key) });
 }
 
 /** How a fact crosses runs: to a JSON value (undefined: not worth keeping) and back (undefined: unusable). */
@@ -37,6 +42,21 @@ export interface FileFactMemo<T> {
   (source: FileSource, part: PartName, path: string, compute: () => Promise<T>): Promise<T>;
   /** True when an earlier run's value is usable; it is then remembered for this run, not decoded again. */
   known(source: FileSource, part: PartName, path: string): boolean;
+  /** Drops the value for one part's file: a later ask computes it again (or takes it from the cache). */
+  forget(source: FileSource, part: PartName, path: string): void;
+}
+
+/** Every file fact memo, so that `forgetFileFacts` reaches them all. */
+const fileMemos: ((source: FileSource, path: string) => void)[] = [];
+
+/**
+ * Drops what every file fact memo holds about `path` in any part. Classification asks about a path's
+ * files while it classifies that path's collision, and rarely after: kept to the end, the facts of
+ * every pyc, text file and RECORD of the mixed bench tree were most of the main thread's live heap
+ * (see `classify`). A fact asked for again is only computed again (from the cache when it has it).
+ */
+export function forgetFileFacts(source: FileSource, path: string): void {
+  for (const forget of fileMemos) forget(source, path);
 }
 
 /**
@@ -69,7 +89,11 @@ export function fileFactMemo<T>(kindOf: string | ((part: PartName) => string), c
       if (json !== undefined) source.remember?.(kindFor(part), part, path, json);
       return v;
     });
+  fileMemos.push((source, path) => {
+    for (const m of byPart.values()) m.forget(source, path);
+  });
   return Object.assign(ask, {
+    forget: (source: FileSource, part: PartName, path: string) => byPart.get(part)?.forget(source, path),
     known(source: FileSource, part: PartName, path: string): boolean {
       const v = stored(source, part, path);
       if (v === undefined) return false;

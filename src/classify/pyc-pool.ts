@@ -56,7 +56,12 @@ interface Task {
 
 interface Batch {
   tasks: Task[];
-  job: PycJob;
+  /**
+   * What a worker reads, made when the batch is first sent or run and dropped once done (a worker that
+   * dies leaves it to be run here). Made up front for every pyc, the absolute paths lived long enough
+   * to be promoted to the old generation: about 36 MB of the mixed bench tree's main-thread heap.
+   */
+  job?: { job: PycJob; tasks: Task[] };
   state: 'queued' | 'sent' | 'done';
 }
 
@@ -72,34 +77,41 @@ export function startPycPool(
   const byKey = new Map<string, Task>();
   const batches: Batch[] = [];
   let cur: Task[] = [];
-  let job: PycJob = { abs: [], dev: [], ino: [], size: [] };
-  const flush = (): void => {
-    if (cur.length === 0) return;
-    batches.push({ tasks: cur, job, state: 'queued' });
-    cur = [];
-    job = { abs: [], dev: [], ino: [], size: [] };
-  };
   for (const { part, path } of files) {
     const key = `${part}\0${path}`;
     if (byKey.has(key)) continue;
-    let abs: string;
-    let entry;
-    try {
-      ({ abs, entry } = confinedFile(source, part, path));
-    } catch {
-      continue; // not readable as confined: the main thread reports it when asked
-    }
     const task: Task = { part, path, batch: batches.length };
     byKey.set(key, task);
     cur.push(task);
-    job.abs.push(abs);
-    job.dev.push(entry.dev);
-    job.ino.push(entry.ino);
-    job.size.push(entry.size);
-    if (cur.length >= BATCH_FILES) flush();
+    if (cur.length >= BATCH_FILES) {
+      batches.push({ tasks: cur, state: 'queued' });
+      cur = [];
+    }
   }
-  flush();
+  if (cur.length > 0) batches.push({ tasks: cur, state: 'queued' });
   if (batches.length === 0) return undefined;
+
+  /** The batch's job; a file not readable as confined gets no facts here, and the main thread reports it when asked. */
+  const jobOf = (b: Batch): { job: PycJob; tasks: Task[] } => {
+    if (b.job) return b.job;
+    const job: PycJob = { abs: [], dev: [], ino: [], size: [] };
+    const tasks: Task[] = [];
+    for (const t of b.tasks) {
+      let confined;
+      try {
+        confined = confinedFile(source, t.part, t.path);
+      } catch {
+        t.facts = null;
+        continue;
+      }
+      tasks.push(t);
+      job.abs.push(confined.abs);
+      job.dev.push(confined.entry.dev);
+      job.ino.push(confined.entry.ino);
+      job.size.push(confined.entry.size);
+    }
+    return (b.job = { job, tasks });
+  };
 
   const workers: Worker[] = [];
   const heap = opts.heap ?? WORKER_HEAP;
@@ -111,19 +123,23 @@ export function startPycPool(
   if (workers.length === 0) return undefined;
 
   const finish = (b: Batch, facts: readonly unknown[]): void => {
+    const sent = b.job?.tasks ?? [];
     b.state = 'done';
-    b.tasks.forEach((t, i) => {
+    b.job = undefined;
+    sent.forEach((t, i) => {
       const w = facts[i];
       // Null, or (never for what a worker encoded) undecodable: the main thread reads the file itself.
       t.facts = w === null || w === undefined ? null : (pycCodec.decode(w) ?? null);
-      for (const resolve of t.waiters ?? []) resolve(t.facts);
-      t.waiters = undefined;
     });
+    for (const t of b.tasks) {
+      for (const resolve of t.waiters ?? []) resolve(t.facts ?? null);
+      t.waiters = undefined;
+    }
   };
   const counts = { workers: 0, inline: 0 };
   const runHere = (b: Batch): void => {
     counts.inline++;
-    finish(b, runPycJob(b.job));
+    finish(b, runPycJob(jobOf(b).job));
   };
 
   let next = 0;
@@ -138,7 +154,7 @@ export function startPycPool(
       const b = batches[id] as Batch;
       b.state = 'sent';
       mine.set(id, b);
-      w.postMessage({ id, job: b.job });
+      w.postMessage({ id, job: jobOf(b).job });
     }
   };
   const fail = (w: Worker): void => {
@@ -164,8 +180,11 @@ export function startPycPool(
   }
 
   const provider: PycFactsProvider = (part, path) => {
-    const t = byKey.get(`${part}\0${path}`);
+    const key = `${part}\0${path}`;
+    const t = byKey.get(key);
     if (!t) return undefined;
+    // Asked once (the facts memo keeps the answer while it is needed): the pool need not keep it too.
+    byKey.delete(key);
     const b = batches[t.batch] as Batch;
     if (b.state === 'queued') runHere(b);
     const fallback = (f: PycFacts | null): Promise<PycFacts> => (f ? Promise.resolve(f) : source.readWith(part, path, pycFacts));

@@ -76,6 +76,26 @@ describe('pyc pool', () => {
   });
 });
 
+describe('pyc pool, files not readable as confined', () => {
+  it('are read on the main thread, which reports them as before, and the rest of their batch still comes from workers', async () => {
+    const result = await scan(loadProject(EXAMPLE));
+    const source = new DiskFileSource(result);
+    const files = pycFiles(result);
+    // Not a file in the scan: the pool makes a batch's job when it sends it, and leaves this one out.
+    const missing = { part: files[0]?.part as PartName, path: 'lib/python3.11/site-packages/not-in-the-scan.cpython-311.pyc' };
+    const expected = await source.read(missing.part, missing.path).catch((e: Error) => e.message);
+    expect(expected).toMatch(/not a regular file in the scan/);
+    const pool = startPycPool(source, [missing, ...files], { minFiles: 0, threads: 1 });
+    try {
+      await expect(pool?.provider(missing.part, missing.path)).rejects.toThrow(expected as string);
+      for (const { part, path } of files) expect(await pool?.provider(part, path), `${part} ${path}`).toEqual(pycFacts(await source.read(part, path)));
+      expect(pool?.stats().workers).toBeGreaterThan(0);
+    } finally {
+      await pool?.close();
+    }
+  });
+});
+
 describe('pyc pool workers out of memory', () => {
   it('leave their files to the main thread, which gives the same facts', async () => {
     const result = await scan(loadProject(EXAMPLE));
