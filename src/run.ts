@@ -55,14 +55,27 @@ export interface ReportOptions extends AnalyseOptions {
   reuse?: { code: string };
 }
 
+export interface ReportOutcome {
+  report: Report;
+  reused: boolean;
+  /**
+   * Why the cache dir could not be written (an errno code such as `EACCES`), when it could not: this
+   * run is as correct, but the next one will not be faster, and only the caller can tell the user.
+   */
+  cacheWriteError?: string;
+}
+
 /**
  * The report alone, for callers that need nothing else (`stagefix report` and `check`): reused when
  * nothing changed since it was stored, else analysed and stored for the next run.
  */
-export async function analyseReport(project: Project, progress?: ProgressSink, opts: ReportOptions = {}): Promise<{ report: Report; reused: boolean }> {
+export async function analyseReport(project: Project, progress?: ProgressSink, opts: ReportOptions = {}): Promise<ReportOutcome> {
   const started = performance.now();
   const { cache, reuse } = opts;
-  if (!cache || !reuse) return { report: (await analyse(project, progress, opts)).report, reused: false };
+  if (!cache || !reuse) {
+    const { report, scan: result } = await analyse(project, progress, opts);
+    return withCacheError({ report, reused: false }, result.cache?.saveError);
+  }
   const stored = loadStoredReport(cache.dir, project, reuse.code, cache.checksum);
   const result = await scanProject(project, () => scanUnlessUnchanged(project, scanOptions(progress, opts), stored?.keys));
   if (result === 'unchanged') {
@@ -70,13 +83,17 @@ export async function analyseReport(project: Project, progress?: ProgressSink, o
     // This run's own figures: nothing read, in this long.
     if (report) return { report: { ...report, stats: { ...report.stats, hashedBytes: 0, durationMs: Math.round(performance.now() - started) } }, reused: true };
     // Unreadable after all (changed under us): analysed as if nothing were stored.
-    return { report: (await analyse(project, progress, opts)).report, reused: false };
+    const { report: fresh, scan: rescanned } = await analyse(project, progress, opts);
+    return withCacheError({ report: fresh, reused: false }, rescanned.cache?.saveError);
   }
   const { report } = await analyseScanned(project, result, progress, opts, started);
   // A report that cannot be stored (a read-only cache dir) costs the next run its reuse, never this run.
-  if (result.walkKeys) storeReport(cache.dir, project, reuse.code, result.walkKeys, report, cache.checksum);
-  return { report, reused: false };
+  const storeError = result.walkKeys ? storeReport(cache.dir, project, reuse.code, result.walkKeys, report, cache.checksum) : undefined;
+  // `not-serialisable` is ours to fix, not the user's: that report is analysed again next time.
+  return withCacheError({ report, reused: false }, result.cache?.saveError ?? (storeError === 'not-serialisable' ? undefined : storeError));
 }
+
+const withCacheError = (o: ReportOutcome, error: string | undefined): ReportOutcome => (error === undefined ? o : { ...o, cacheWriteError: error });
 
 const scanOptions = (progress: ProgressSink | undefined, opts: AnalyseOptions) => ({
   ...(progress ? { progress } : {}),

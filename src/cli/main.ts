@@ -90,12 +90,18 @@ async function runScan(io: Io, projectArg: string | undefined, flags: ScanFlags,
   });
   const progress = await createProgress({ stream: io.stderr, enabled });
   let raw: Report;
+  const cache = flags.cache === false ? undefined : await DigestCache.open(flags.cacheDir ?? defaultCacheDir(io.env));
+  let cacheWriteError: string | undefined;
   try {
-    const cache = flags.cache === false ? undefined : await DigestCache.open(flags.cacheDir ?? defaultCacheDir(io.env));
     const code = cache ? codeIdentity() : undefined;
-    ({ report: raw } = await analyseReport(project, progress.sink, { ...(cache ? { cache } : {}), ...(code !== undefined ? { reuse: { code } } : {}) }));
+    ({ report: raw, cacheWriteError } = await analyseReport(project, progress.sink, { ...(cache ? { cache } : {}), ...(code !== undefined ? { reuse: { code } } : {}) }));
   } finally {
     progress.stop();
+  }
+  // Not part of the report (it says nothing about the project), but a cache that is never written makes
+  // every run as slow as the first without a word, so say it once per run.
+  if (cache && cacheWriteError !== undefined) {
+    io.stderr.write(`stagefix: warning: cannot write the cache in ${cache.dir} (${cacheWriteError}); the next run will read every shared file again. Use --cache-dir DIR for a writable dir, or --no-cache.\n`);
   }
   const report = applyConfig(raw, config);
   const ctx: FormatContext = {

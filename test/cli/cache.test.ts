@@ -1,5 +1,5 @@
 /** The digest cache through the CLI: a second run reads no shared bytes; `--no-cache` reads them all again. */
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -26,5 +26,20 @@ describe('--cache-dir and --no-cache', () => {
     expect(second.hashedBytes).toBe(0);
     const off = stats((await runCli(['report', project, '--format', 'json', '--cache-dir', cacheDir, '--no-cache'])).out);
     expect(off.hashedBytes).toBe(first.hashedBytes);
+  });
+
+  it('says once, on stderr, when the cache cannot be written, and reports as without a cache', async () => {
+    // Under a regular file: no dir can be made there, not even by root (CI runs as root).
+    const blocker = join(dir, 'not-a-dir');
+    writeFileSync(blocker, '');
+    const cacheDir = join(blocker, 'cache');
+    const run = await runCli(['report', EXAMPLE, '--format', 'json', '--cache-dir', cacheDir]);
+    const plain = await runCli(['report', EXAMPLE, '--format', 'json', '--no-cache']);
+    expect(run.code).toBe(0);
+    const warnings = run.err.split('\n').filter((l) => l.includes('cannot write the cache'));
+    expect(warnings).toEqual([`stagefix: warning: cannot write the cache in ${cacheDir} (ENOTDIR); the next run will read every shared file again. Use --cache-dir DIR for a writable dir, or --no-cache.`]);
+    const withoutTime = (out: string) => ({ ...JSON.parse(out), stats: { ...JSON.parse(out).stats, durationMs: 0 } });
+    expect(withoutTime(run.out)).toEqual(withoutTime(plain.out));
+    expect(plain.err).not.toMatch(/cannot write the cache/);
   });
 });
