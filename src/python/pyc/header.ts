@@ -53,8 +53,21 @@ export type PythonVersion =
     }
   | { known: false; magic: number };
 
+/**
+ * Answers by magic, made once each: every pyc header parsed asks (a warm run of the copies bench tree
+ * parses about 30k), and the table scan with a regex per label showed in its profile. Frozen, since
+ * callers share them. At most 65,536 magics exist (two bytes).
+ */
+const VERSIONS = new Map<number, PythonVersion>();
+
 /** The interpreter that writes `magic`, from the tables only; an unknown number is never guessed. */
 export function versionOfMagic(magic: number): PythonVersion {
+  let v = VERSIONS.get(magic);
+  if (!v) VERSIONS.set(magic, (v = Object.freeze(lookupVersion(magic))));
+  return v;
+}
+
+function lookupVersion(magic: number): PythonVersion {
   for (const [label, first, last] of LABELS) {
     if (magic < first || magic > last) continue;
     const minor = /^3\.\d+/.exec(label)?.[0] ?? label;
