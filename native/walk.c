@@ -7,6 +7,9 @@
  * Breadth-first, a level at a time; each level's entries are sorted by their relative path's bytes.
  * Failures are returned as data: [op, code, relative path], op being "list", "stat" or "readlink".
  *
+ * Also `trimMemory()`: glibc's malloc_trim(0), which Node does not expose (`releaseFreedMemory` in
+ * src/scan/native-walk.ts says why the CLI calls it).
+ *
  * Plain N-API (node_api.h, version 8), no other dependency: built by scripts/build-native.mjs.
  */
 #define _GNU_SOURCE
@@ -23,6 +26,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 typedef struct {
   char *rel; /* relative path, NUL-terminated */
@@ -444,8 +450,21 @@ static napi_value WalkAsync(napi_env env, napi_callback_info info) {
   return promise;
 }
 
+static napi_value TrimMemory(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value out;
+#ifdef __GLIBC__
+  napi_get_boolean(env, malloc_trim(0) != 0, &out);
+#else
+  napi_get_boolean(env, false, &out);
+#endif
+  return out;
+}
+
 NAPI_MODULE_INIT() {
   napi_value fn;
+  if (napi_create_function(env, "trimMemory", NAPI_AUTO_LENGTH, TrimMemory, NULL, &fn) != napi_ok) return NULL;
+  if (napi_set_named_property(env, exports, "trimMemory", fn) != napi_ok) return NULL;
   if (napi_create_function(env, "walkAsync", NAPI_AUTO_LENGTH, WalkAsync, NULL, &fn) != napi_ok) return NULL;
   if (napi_set_named_property(env, exports, "walkAsync", fn) != napi_ok) return NULL;
   return exports;

@@ -18,7 +18,7 @@ import { analyse, analyseReport, selectProject } from '../run.js';
 import { codeIdentity } from '../report/reuse.js';
 import { inspectFile, renderInspection } from '../inspect/inspect.js';
 import { classifyPair, renderReason } from '../classify/classify.js';
-import { useNativeWalker } from '../scan/native-walk.js';
+import { releaseFreedMemory, useNativeWalker } from '../scan/native-walk.js';
 
 export interface Io {
   stdout: NodeJS.WriteStream;
@@ -62,6 +62,18 @@ function render(report: Report, spec: FormatSpec, color: boolean, flags: ScanFla
 
 export const VERSION = '0.1.0';
 
+/** While `work` runs, memory the allocator holds free goes back to the system every 100 ms (`releaseFreedMemory`). */
+async function trimmingMemory<T>(work: () => Promise<T>): Promise<T> {
+  const timer = setInterval(releaseFreedMemory, 100);
+  // Never what keeps the process alive.
+  timer.unref();
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+  }
+}
+
 async function runScan(io: Io, projectArg: string | undefined, flags: ScanFlags, mode: 'report' | 'check'): Promise<number> {
   const formats = parseFormatSpecs(flags.format);
   const project = selectProject({
@@ -94,7 +106,9 @@ async function runScan(io: Io, projectArg: string | undefined, flags: ScanFlags,
   let cacheWriteError: string | undefined;
   try {
     const code = cache ? codeIdentity() : undefined;
-    ({ report: raw, cacheWriteError } = await analyseReport(project, progress.sink, { ...(cache ? { cache } : {}), ...(code !== undefined ? { reuse: { code } } : {}) }));
+    ({ report: raw, cacheWriteError } = await trimmingMemory(() =>
+      analyseReport(project, progress.sink, { ...(cache ? { cache } : {}), ...(code !== undefined ? { reuse: { code } } : {}) }),
+    ));
   } finally {
     progress.stop();
   }
