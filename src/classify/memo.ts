@@ -95,11 +95,9 @@ export function fileFactMemo<T>(kindOf: string | ((part: PartName) => string), c
   return Object.assign(ask, {
     forget: (source: FileSource, part: PartName, path: string) => byPart.get(part)?.forget(source, path),
     known(source: FileSource, part: PartName, path: string): boolean {
-      const v = stored(source, part, path);
-      if (v === undefined) return false;
-      // Seeds the memo: the later ask finds the value without decoding it again.
-      void memo(source, part, path, () => Promise.resolve(v));
-      return true;
+      // Decoded again when asked: seeding the memo here kept every pyc's facts of a warm run alive
+      // from the start of classification, not just while its path was classified.
+      return stored(source, part, path) !== undefined;
     },
   });
 }
