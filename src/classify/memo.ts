@@ -40,7 +40,7 @@ export interface FactCodec<T> {
 /** A file fact memo: ask it for the fact, or ask whether an earlier run already knows it. */
 export interface FileFactMemo<T> {
   (source: FileSource, part: PartName, path: string, compute: () => Promise<T>): Promise<T>;
-  /** True when an earlier run's value is usable; it is then remembered for this run, not decoded again. */
+  /** True when an earlier run's value is usable (the cache has it and it decodes); decoded again when asked. */
   known(source: FileSource, part: PartName, path: string): boolean;
   /** Drops the value for one part's file: a later ask computes it again (or takes it from the cache). */
   forget(source: FileSource, part: PartName, path: string): void;

@@ -49,7 +49,7 @@ interface Task {
   part: PartName;
   path: string;
   batch: number;
-  /** Undefined while pending; null when the worker could not read the file. */
+  /** Undefined while pending; null when no worker could read the file (the main thread reads it, and reports why not). */
   facts?: PycFacts | null;
   waiters?: ((f: PycFacts | null) => void)[];
 }

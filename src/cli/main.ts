@@ -102,9 +102,10 @@ async function runScan(io: Io, projectArg: string | undefined, flags: ScanFlags,
   });
   const progress = await createProgress({ stream: io.stderr, enabled });
   let raw: Report;
-  const cache = flags.cache === false ? undefined : await DigestCache.open(flags.cacheDir ?? defaultCacheDir(io.env));
+  let cache: DigestCache | undefined;
   let cacheWriteError: string | undefined;
   try {
+    cache = flags.cache === false ? undefined : await DigestCache.open(flags.cacheDir ?? defaultCacheDir(io.env));
     const code = cache ? codeIdentity() : undefined;
     ({ report: raw, cacheWriteError } = await trimmingMemory(() =>
       analyseReport(project, progress.sink, { ...(cache ? { cache } : {}), ...(code !== undefined ? { reuse: { code } } : {}) }),
