@@ -30,6 +30,7 @@ import { replaceFileAtomically } from '../util/atomic-file.js';
 import { hex16, xxhashApi } from '../util/hash.js';
 import { decodeName, encodeName, needsBytes } from '../util/fsname.js';
 import { HEAD_BYTES } from './hash-worker.js';
+import { ColumnEntry } from './native-walk.js';
 
 /** Longer than the coarsest timestamp tick of a file system we may meet (FAT: 2 s). */
 export const RACY_MARGIN_NS = 3_000_000_000n;
@@ -127,10 +128,16 @@ export class CacheSnapshot {
   valid(rel: string, e: Entry): number | undefined {
     const at = this.at.get(rel);
     if (at === undefined) return undefined;
-    putStatus(scratch, e, 0);
     // Equal status bytes, and (defensively) not an entry the racy rule should have kept out.
-    if (this.buf.compare(scratch, 0, STATUS_BYTES, at, at + STATUS_BYTES) !== 0 || isRacy(this.racyLimit, e.mtimeNs, e.ctimeNs)) return undefined;
-    return at;
+    if (e instanceof ColumnEntry) {
+      // A warm run asks this for every file of every part: from the walk's columns, without a BigInt.
+      putSize(e.size);
+      if (!e.statusAt(this.buf, at, sizeBytes)) return undefined;
+    } else {
+      putStatus(scratch, e, 0);
+      if (this.buf.compare(scratch, 0, STATUS_BYTES, at, at + STATUS_BYTES) !== 0) return undefined;
+    }
+    return isRacy(this.racyLimit, e.mtimeNs, e.ctimeNs) ? undefined : at;
   }
 
   /** What is known of `rel` when `e` is exactly the cached status. */
@@ -268,11 +275,17 @@ const statusBytes = new Uint8Array(statusScratch.buffer);
 /** The size goes in as two u32 halves (little-endian host), not as a BigInt made per file. */
 const statusWords = new Uint32Array(statusScratch.buffer);
 
+/** The size's 8 bytes as `putStatus` writes them, for `ColumnEntry.statusAt`. */
+const sizeBytes = statusBytes.subarray(16, 24);
+const putSize = (size: number): void => {
+  statusWords[4] = size >>> 0;
+  statusWords[5] = Math.floor(size / 0x100000000);
+};
+
 function putStatus(buf: Uint8Array, e: Entry, at: number): void {
   statusScratch[0] = e.dev;
   statusScratch[1] = e.ino;
-  statusWords[4] = e.size >>> 0;
-  statusWords[5] = Math.floor(e.size / 0x100000000);
+  putSize(e.size);
   statusScratch[3] = e.mtimeNs;
   statusScratch[4] = e.ctimeNs;
   buf.set(statusBytes, at);

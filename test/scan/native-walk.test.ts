@@ -9,8 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FsError } from '../../src/errors.js';
-import { partName } from '../../src/model.js';
-import { nativeWalker, walkPartNativeAsync } from '../../src/scan/native-walk.js';
+import { digest, partName, type Entry } from '../../src/model.js';
+import { CacheSnapshot, DigestCache, RACY_MARGIN_NS } from '../../src/scan/cache.js';
+import { ColumnEntry, nativeWalker, walkPartNativeAsync } from '../../src/scan/native-walk.js';
 import { loadProject } from '../../src/scan/project.js';
 import { scan, type ScanResult } from '../../src/scan/scan.js';
 import { walkPartSync, type WalkResult } from '../../src/scan/walk.js';
@@ -27,10 +28,23 @@ const title = (t: string): string => (native ? t : `${t} [skipped: the C walker 
 const root = mkdtempSync(join(tmpdir(), 'stagefix-native-walk-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
+/** Every field of an entry, read by name: a C walk's entries read four of them from the walk's columns. */
+const fields = (e: Entry): Entry => ({
+  type: e.type,
+  size: e.size,
+  mode: e.mode,
+  dev: e.dev,
+  ino: e.ino,
+  mtimeNs: e.mtimeNs,
+  ctimeNs: e.ctimeNs,
+  ...(e.linkTarget !== undefined ? { linkTarget: e.linkTarget } : {}),
+});
+const fieldsOf = (entries: Map<string, Entry>): [string, Entry][] => [...entries].map(([k, e]) => [k, fields(e)]);
+
 /** Same entries in the same order with the same fields, and the same warnings. */
 function expectSameWalk(got: WalkResult, want: WalkResult): void {
   expect([...got.entries.keys()]).toEqual([...want.entries.keys()]);
-  expect([...got.entries]).toEqual([...want.entries]);
+  expect(fieldsOf(got.entries)).toEqual(fieldsOf(want.entries));
   expect(got.warnings).toEqual(want.warnings);
 }
 
@@ -110,7 +124,7 @@ describe.skipIf(!native)(title('the C walker'), () => {
   it('gives a scan of the example project the same result as the JavaScript walk', async () => {
     const project = loadProject(EXAMPLE);
     const view = (r: ScanResult) => ({
-      parts: r.parts.map((p) => ({ name: p.spec.name, entries: [...p.entries], staged: [...p.staged] })),
+      parts: r.parts.map((p) => ({ name: p.spec.name, entries: fieldsOf(p.entries), staged: [...p.staged] })),
       collisions: r.collisions,
       warnings: r.warnings,
       modeWarnings: r.modeWarnings,
@@ -119,5 +133,35 @@ describe.skipIf(!native)(title('the C walker'), () => {
     const [withC, withJs] = [await scan(project), await scan(project, { nativeWalk: false })];
     expect(withC.collisions.length).toBeGreaterThan(10);
     expect(view(withC)).toEqual(view(withJs));
+  });
+
+  it("matches a C walk's entries against the digest cache exactly as their plain fields, without making their BigInts", async () => {
+    const dir = join(root, 'cache-match');
+    mkdirSync(join(dir, 'lib'), { recursive: true });
+    for (const [name, body] of [['a', 'a'], ['lib/b.pyc', 'bytes'], ['big', 'x'.repeat(70_000)]]) writeFileSync(join(dir, name as string), body as string);
+    const walked = await walkPartNativeAsync(walk, P, dir);
+    const files = [...walked.entries].filter(([, e]) => e.type === 'file');
+    expect(files.length).toBe(3);
+    for (const [, e] of files) expect(e).toBeInstanceOf(ColumnEntry);
+    // Stored from the plain fields, with each status field in turn changed by one: only the true one matches.
+    const S = walked.entries.get('a')!.ctimeNs + RACY_MARGIN_NS + 1_000_000_000n;
+    const variants: [string, (e: Entry) => Entry][] = [
+      ['same', (e) => e],
+      ...(['dev', 'ino', 'size', 'mtimeNs', 'ctimeNs'] as const).map((k): [string, (e: Entry) => Entry] => [k, (e) => ({ ...e, [k]: typeof e[k] === 'bigint' ? (e[k] as bigint) + 1n : (e[k] as number) + 1 })]),
+    ];
+    for (const [name, vary] of variants) {
+      const cacheDir = join(root, `cache-${name}`);
+      const cache = await DigestCache.open(cacheDir, S);
+      for (const [rel, e] of files) cache.record(dir, rel, vary(fields(e)), { digest: digest(`xxh64:${'0'.repeat(16)}`) });
+      expect(cache.save().saveError).toBeUndefined();
+      for (const startNs of [S, S - 10n * RACY_MARGIN_NS]) {
+        const snap = CacheSnapshot.load(cacheDir, dir, startNs, cache.checksum);
+        for (const [rel, e] of files) {
+          const plain = snap.valid(rel, fields(e));
+          expect(snap.valid(rel, e)).toBe(plain);
+          expect(plain !== undefined).toBe(name === 'same' && startNs === S);
+        }
+      }
+    }
   });
 });
