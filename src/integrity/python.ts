@@ -27,18 +27,18 @@ const SITE = /^(?:(.*)\/)?lib\/python(\d+\.\d+)t?\/(?:site|dist)-packages$/;
 /** Every staged site-packages/dist-packages dir, plus Debian's `usr/lib/python3/dist-packages` (base minor). */
 export function importRoots(ctx: IntegrityContext): ImportRoot[] {
   const out: ImportRoot[] = [];
-  for (const [path, s] of ctx.staged.entries()) {
-    if (s.entry.type !== 'dir') continue;
+  ctx.staged.forEach((s, path) => {
+    if (s.entry.type !== 'dir') return;
     const m = SITE.exec(path);
     if (m?.[2]) {
       out.push({ dir: path, prefix: m[1] ?? '', minor: m[2] });
-      continue;
+      return;
     }
     if (path === 'usr/lib/python3/dist-packages') {
       const minor = baseFacts(ctx.project.base)?.pythonMinor;
       if (minor) out.push({ dir: path, prefix: 'usr', minor });
     }
-  }
+  });
   return out.sort((a, b) => (a.dir < b.dir ? -1 : a.dir > b.dir ? 1 : 0));
 }
 

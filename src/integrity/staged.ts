@@ -37,12 +37,11 @@ export class StagedView {
   constructor(scan: ScanResult) {
     this.parts = scan.parts.map((p) => p.spec.name);
     for (const p of scan.parts) {
-      for (const path of p.staged) {
+      p.staged.forEach((path) => {
         const entry = p.entries.get(path);
         // In the stage set but not on disk (a parent resolved through a dangling link): nothing to stage.
-        if (!entry) continue;
-        this.map.set(path, { part: p.spec.name, entry });
-      }
+        if (entry) this.map.set(path, { part: p.spec.name, entry });
+      });
       this.byPart.set(p.spec.name, p);
     }
   }
@@ -59,6 +58,11 @@ export class StagedView {
 
   entries(): IterableIterator<[string, StagedEntry]> {
     return this.map.entries();
+  }
+
+  /** Every staged path with what the stage holds there: `entries()` without an iterator result and a pair per path. */
+  forEach(visit: (s: StagedEntry, path: string) => void): void {
+    this.map.forEach(visit);
   }
 
   /** The part's own entry at `path` when the part stages it (its copy may be replaced by a later part). */

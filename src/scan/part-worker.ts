@@ -78,7 +78,7 @@ export function outsideTargetType(root: string, path: string, target: string): L
 
 /** The part's stage set from its walk; the default `stage` needs neither globbing nor link stats. */
 export function partStageSet(installDir: string, entries: Map<string, Entry>, stage: string[] | undefined): Set<string> {
-  if (isDefaultStage(stage)) return defaultStageSet(entries.keys());
+  if (isDefaultStage(stage)) return defaultStageSet(entries);
   return stageSet(toListing(installDir, entries), stage, { installDir });
 }
 

@@ -476,14 +476,15 @@ function sharedPaths(parts: readonly PartScan[]): SharedPath[] {
     parts.forEach((p, i) => {
       if (p.skippedByCheck) return;
       const bit = 1 << i;
-      for (const path of p.staged) owners.set(path, (owners.get(path) ?? 0) | bit);
+      // forEach: no iterator result per path (see `CacheSnapshot.hits`).
+      p.staged.forEach((path) => owners.set(path, (owners.get(path) ?? 0) | bit));
     });
-    for (const [path, mask] of owners) {
-      if ((mask & (mask - 1)) === 0) continue;
+    owners.forEach((mask, path) => {
+      if ((mask & (mask - 1)) === 0) return;
       const list: number[] = [];
       for (let i = 0; mask >>> i !== 0; i++) if ((mask >>> i) & 1) list.push(i);
       shared.push({ path, list, entries: entriesOf(path, list) });
-    }
+    });
     return shared;
   }
   const owners = new Map<string, number[]>();

@@ -22,8 +22,8 @@ export const brokenLinkRule: IntegrityRule = {
   async check(ctx) {
     const out: IntegrityResult[] = [];
     const facts = baseFacts(ctx.project.base);
-    for (const [path, s] of ctx.staged.entries()) {
-      if (s.entry.type !== 'symlink') continue;
+    ctx.staged.forEach((s, path) => {
+      if (s.entry.type !== 'symlink') return;
       const target = s.entry.linkTarget ?? '';
       const r = ctx.staged.resolve(path);
       const base = { link: path, target };
@@ -41,7 +41,7 @@ export const brokenLinkRule: IntegrityRule = {
           evidence: { hops: r.hops, resolved: r.target, baseProvides: facts.provides },
         });
       }
-    }
+    });
     return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   },
 };

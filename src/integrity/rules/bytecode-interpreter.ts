@@ -16,6 +16,7 @@ import { sourceOfPyc } from '../../python/pyc/paths.js';
 import { checkAgainstSource, describeVersion, parseHeader, versionOfMagic, type PycHeader } from '../../python/pyc/index.js';
 import type { PartName } from '../../model.js';
 import { expectedMagic, importRoots, rootOf, type ImportRoot } from '../python.js';
+import type { StagedEntry } from '../staged.js';
 import type { IntegrityContext, IntegrityResult, IntegrityRule } from '../types.js';
 
 /** Reads in flight at once. */
@@ -110,7 +111,8 @@ export const bytecodeInterpreterRule: IntegrityRule = {
     unreadable: 'cannot read {file}: {detail}',
   },
   async check(ctx) {
-    const pycs = [...ctx.staged.entries()].filter(([p, s]) => s.entry.type === 'file' && p.endsWith('.pyc'));
+    const pycs: [string, StagedEntry][] = [];
+    ctx.staged.forEach((s, p) => s.entry.type === 'file' && p.endsWith('.pyc') && pycs.push([p, s]));
     const out: IntegrityResult[] = [];
     const roots = importRoots(ctx);
     for (let i = 0; i < pycs.length; i += CONCURRENCY) {

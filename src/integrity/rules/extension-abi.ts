@@ -10,6 +10,7 @@ import { posix } from 'node:path';
 import { parseExtensionName } from '../../python/env/extensions.js';
 import type { PartName } from '../../model.js';
 import { dirOf, importRoots, interpreterFor, judgeExtension, rootOf, type StagedInterpreter } from '../python.js';
+import type { StagedEntry } from '../staged.js';
 import type { IntegrityResult, IntegrityRule } from '../types.js';
 
 const interpEvidence = (i: StagedInterpreter): Record<string, unknown> => ({
@@ -39,8 +40,9 @@ export const extensionAbiRule: IntegrityRule = {
     if (roots.length === 0) return out;
     // Loadable extension modules per (dir, module), to find one module under several suffixes.
     const loadable = new Map<string, { file: string; part: PartName; rank: number; suffix: string }[]>();
-    for (const [path, s] of ctx.staged.entries()) {
-      if (s.entry.type !== 'file' || !/\.(so|pyd)$/.test(path)) continue;
+    const extensions: [string, StagedEntry][] = [];
+    ctx.staged.forEach((s, path) => s.entry.type === 'file' && /\.(so|pyd)$/.test(path) && extensions.push([path, s]));
+    for (const [path, s] of extensions) {
       const root = rootOf(roots, path);
       if (!root) continue;
       const name = posix.basename(path);

@@ -107,9 +107,9 @@ export const moduleShadowingRule: IntegrityRule = {
     const out: IntegrityResult[] = [];
     const roots = importRoots(ctx);
     // Every staged directory inside an import root is searched the same way (a package's __path__).
-    const dirs = [...ctx.staged.entries()]
-      .filter(([p, s]) => s.entry.type === 'dir' && roots.some((r) => p === r.dir || p.startsWith(`${r.dir}/`)))
-      .map(([p]) => p)
+    const staged: string[] = [];
+    ctx.staged.forEach((s, p) => s.entry.type === 'dir' && roots.some((r) => p === r.dir || p.startsWith(`${r.dir}/`)) && staged.push(p));
+    const dirs = staged
       .filter((p) => !/(^|\/)(__pycache__|[^/]+\.(dist|egg)-info)(\/|$)/.test(p))
       .sort();
     for (const dir of dirs) {

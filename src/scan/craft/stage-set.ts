@@ -70,9 +70,11 @@ export function defaultMigratable(listing: Iterable<{ path: string; type: Listin
 }
 
 /** `defaultStageSet`'s union for a walk's paths, in walk order. */
-export function defaultStageSet(paths: Iterable<string>): Set<string> {
+export function defaultStageSet(paths: Iterable<string> | ReadonlyMap<string, unknown>): Set<string> {
   const out = new Set<string>();
-  for (const p of paths) if (!underHiddenTop(p)) out.add(p);
+  // A walk's map is visited with forEach: no iterator result per path (see `CacheSnapshot.hits`).
+  if (paths instanceof Map) (paths as ReadonlyMap<string, unknown>).forEach((_, p) => underHiddenTop(p) || out.add(p));
+  else for (const p of paths as Iterable<string>) if (!underHiddenTop(p)) out.add(p);
   return out;
 }
 
