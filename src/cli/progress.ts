@@ -5,6 +5,7 @@
  */
 import type { Ora } from 'ora';
 import type { ProgressEvent, ProgressSink } from '../model.js';
+import { count } from '../report/text.js';
 
 /** A run shorter than this shows no spinner at all. */
 export const DEFAULT_DELAY_MS = 300;
@@ -22,8 +23,7 @@ export function progressEnabled(o: { isTTY: boolean; quiet: boolean; ci: boolean
   return o.isTTY && width && !o.quiet && !o.ci && (o.stdoutFormat === undefined || o.stdoutFormat === 'text');
 }
 
-const n = (x: number): string => x.toLocaleString('en-US');
-const of = (e: ProgressEvent): string => (e.total !== undefined ? `${n(e.done)}/${n(e.total)}` : n(e.done));
+const of = (e: ProgressEvent): string => (e.total !== undefined ? `${count(e.done)}/${count(e.total)}` : count(e.done));
 
 function mb(bytes: number): string {
   return `${(bytes / 1_000_000).toFixed(bytes < 10_000_000 ? 1 : 0)} MB`;
