@@ -71,19 +71,29 @@ export interface ParseRecordOptions {
   raw?: boolean;
 }
 
+const csvOptions = (text: string) => ({ record_delimiter: detectLineEnding(text), relax_quotes: true, relax_column_count: true, skip_empty_lines: true }) as const;
+
 /** Parses RECORD text. Blank lines are skipped; anything that is not a 3-field row is a FormatError. */
 export function parseRecord(text: string, opts: ParseRecordOptions = {}): RecordRow[] {
   const keepRaw = opts.raw ?? true;
   const buf = Buffer.from(text, 'utf8');
+  if (!keepRaw) {
+    // Without the rows' text, csv-parse's info object per row (and a "line N" per row) is needed only
+    // to say where a row is wrong. Classification parses every RECORD of every part this way, and
+    // those objects were the most promoted garbage of a large run (docs/performance.md). A file with a
+    // bad row is parsed again below, for the same error with its line.
+    try {
+      const records = parse(buf, { ...csvOptions(text), info: false }) as string[][];
+      const rows = new Array<RecordRow>(records.length);
+      for (let i = 0; i < records.length; i++) rows[i] = rowFromFields(records[i] as string[], '', undefined);
+      return rows;
+    } catch {
+      // Below.
+    }
+  }
   let parsed: { record: string[]; info: { bytes: number; lines: number } }[];
   try {
-    parsed = parse(buf, {
-      record_delimiter: detectLineEnding(text),
-      relax_quotes: true,
-      relax_column_count: true,
-      skip_empty_lines: true,
-      info: true,
-    }) as unknown as typeof parsed;
+    parsed = parse(buf, { ...csvOptions(text), info: true }) as unknown as typeof parsed;
   } catch (e) {
     throw new FormatError(RECORD, e instanceof Error ? e.message : String(e));
   }

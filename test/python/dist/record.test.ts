@@ -78,6 +78,24 @@ describe('parseRecord / serializeRecord', () => {
     );
   });
 
+  it('parses without the rows\' text exactly as with it: the same rows, or the same error and line', () => {
+    const outcome = (f: () => RecordRow[]): { rows: RecordRow[] } | { error: string } => {
+      try {
+        return { rows: f() };
+      } catch (e) {
+        return { error: (e as Error).message };
+      }
+    };
+    const row = fc.oneof(rowArb.map((r) => serializeRecord([r], '\n')), fc.constantFrom('a,b\n', 'x,,y\n', '\n', '"q,1\n', 'p,md5,1\r\n', ',,\n'));
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ maxLength: 200 }), fc.array(row, { maxLength: 8 }).map((r) => r.join(''))), (text) => {
+        const full = outcome(() => strip(parseRecord(text)));
+        expect(outcome(() => parseRecord(text, { raw: false }))).toEqual(full);
+      }),
+      PROPS,
+    );
+  });
+
   const py = pythonOrSkip('3.11');
   it.skipIf(!py)(skipTitle("writes exactly what Python's csv.writer (pip's writer) writes", '3.11', py), async () => {
     const samples = fc.sample(fc.array(rowArb, { minLength: 1, maxLength: 10 }), { seed: 42, numRuns: 300 });
