@@ -96,6 +96,8 @@ const scratch = Buffer.alloc(STATUS_BYTES);
 export class CacheSnapshot {
   /** `racyLimitOf` the scan's start, computed once rather than per file. */
   private readonly racyLimit: bigint;
+  /** Entries in the file. */
+  readonly size: number;
 
   private constructor(
     private readonly buf: Buffer,
@@ -105,6 +107,7 @@ export class CacheSnapshot {
     readonly damaged: boolean,
   ) {
     this.racyLimit = racyLimitOf(startNs);
+    this.size = at.size;
   }
 
   static load(dir: string, installDir: string, startNs: bigint, checksum: (b: Uint8Array) => bigint): CacheSnapshot {
@@ -119,25 +122,24 @@ export class CacheSnapshot {
     return at ? new CacheSnapshot(bytes, at, startNs, false) : new CacheSnapshot(Buffer.alloc(0), new Map(), startNs, true);
   }
 
-  /** Entries in the file. */
-  get size(): number {
-    return this.at.size;
-  }
-
   /** Where `rel`'s record starts when `e` is exactly the cached status (and not racy). */
   valid(rel: string, e: Entry): number | undefined {
     const at = this.at.get(rel);
-    if (at === undefined) return undefined;
+    return at !== undefined && this.validAt(at, e) ? at : undefined;
+  }
+
+  /** True when the record at `at` holds exactly `e`'s status. */
+  private validAt(at: number, e: Entry): boolean {
     // Equal status bytes, and (defensively) not an entry the racy rule should have kept out.
     if (e instanceof ColumnEntry) {
       // A warm run asks this for every file of every part: from the walk's columns, without a BigInt.
       putSize(e.size);
-      if (!e.statusAt(this.buf, at, sizeBytes)) return undefined;
+      if (!e.statusAt(this.buf, at, sizeBytes)) return false;
     } else {
       putStatus(scratch, e, 0);
-      if (this.buf.compare(scratch, 0, STATUS_BYTES, at, at + STATUS_BYTES) !== 0) return undefined;
+      if (this.buf.compare(scratch, 0, STATUS_BYTES, at, at + STATUS_BYTES) !== 0) return false;
     }
-    return isRacy(this.racyLimit, e.mtimeNs, e.ctimeNs) ? undefined : at;
+    return !isRacy(this.racyLimit, e.mtimeNs, e.ctimeNs);
   }
 
   /** What is known of `rel` when `e` is exactly the cached status. */
@@ -146,18 +148,26 @@ export class CacheSnapshot {
     return at === undefined ? undefined : factsAt(this.buf, at);
   }
 
-  /** Every entry valid for the walk's `entries`, as offsets into the file's bytes (cheap to send to another thread). */
+  /**
+   * Every entry valid for the walk's `entries`, as offsets into the file's bytes (cheap to send to another
+   * thread). The snapshot's own map becomes the answer, less what is not valid: a warm run finds nearly
+   * every record valid, and a second map of every file cost the scan as much again. Call it last: the
+   * snapshot answers only for these entries afterwards.
+   */
   hits(entries: Map<string, Entry>): CacheHits {
-    const at = new Map<string, number>();
-    if (this.at.size > 0) {
-      // forEach, not for-of: unoptimised code (most of a short run) makes an iterator result and a
-      // [key, value] array per entry for the latter (docs/performance.md, "Warm cache after a change").
-      entries.forEach((e, rel) => {
-        if (e.type !== 'file') return;
-        const o = this.valid(rel, e);
-        if (o !== undefined) at.set(rel, o);
-      });
-    }
+    const at = this.at;
+    let valid = 0;
+    // forEach, not for-of: unoptimised code (most of a short run) makes an iterator result and a
+    // [key, value] array per entry for the latter (docs/performance.md, "Warm cache after a change").
+    entries.forEach((e, rel) => {
+      if (e.type !== 'file') return;
+      const o = at.get(rel);
+      if (o === undefined) return;
+      if (this.validAt(o, e)) valid++;
+      else at.delete(rel);
+    });
+    // Left: records of paths that are gone, or are no longer regular files.
+    if (valid < at.size) at.forEach((_, rel) => entries.get(rel)?.type === 'file' || at.delete(rel));
     return { buf: this.buf, at };
   }
 }

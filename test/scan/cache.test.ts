@@ -249,6 +249,28 @@ describe('digest cache', () => {
     expect(snapshot(S - 10n * RACY_MARGIN_NS).lookup('old', e(S - RACY_MARGIN_NS - 1n))).toBeUndefined();
   });
 
+  it("hits are exactly the walk's regular files whose status a record holds; the snapshot still counts what it loaded", async () => {
+    const dir = join(root, 'hits');
+    const S = 2_000_000_000_000_000_000n;
+    const old = S - RACY_MARGIN_NS - 1n;
+    const file = (ino: bigint): Entry => ({ type: 'file', size: 4, mode: 0o644, dev: 1n, ino, mtimeNs: old, ctimeNs: old });
+    const d = await xxh64Bytes(Buffer.from('data'));
+    const c = await DigestCache.open(dir, S);
+    for (const [rel, ino] of [['same', 1n], ['changed', 2n], ['gone', 3n], ['now-a-dir', 4n], ['now-a-link', 5n]] as const) c.record('/install', rel, file(ino), { digest: d });
+    expect(c.save()).toMatchObject({ stored: 5 });
+    const walk = new Map<string, Entry>([
+      ['same', file(1n)],
+      ['changed', file(20n)],
+      ['now-a-dir', { ...file(4n), type: 'dir' }],
+      ['now-a-link', { ...file(5n), type: 'symlink', linkTarget: 'same' }],
+      ['new', file(6n)],
+    ]);
+    const snap = CacheSnapshot.load(dir, '/install', S, c.checksum);
+    const hits = snap.hits(walk);
+    expect([...hits.at.keys()]).toEqual(['same']);
+    expect(snap.size).toBe(5);
+  });
+
   it('a damaged, truncated, foreign or garbage cache file is ignored, never trusted, and replaced', async () => {
     const t = twoParts({ 'x.txt': 'same', 'y.txt': 'same too' });
     await run(t);
