@@ -335,11 +335,13 @@ async function scanParts(
     counter: new Int32Array(new SharedArrayBuffer(4)),
   };
   let walked = 0;
+  /** Parts whose entries the progress counted while they were held back (`expected`), not to count twice. */
+  const counted = new Set<number>();
   const pendingWork: Promise<void>[] = [];
   const workers: PartWorker[] = [];
   const settle = (i: number, o: PartOutcome | { failed: ErrorReply }): void => {
     outcomes[i] = o;
-    if ('entries' in o) progress({ phase: 'walking', done: (walked += o.entries.size) });
+    if ('entries' in o && !counted.delete(i)) progress({ phase: 'walking', done: (walked += o.entries.size) });
   };
   // One core stays with this thread, which scans parts too: on two cores, one worker.
   const maxThreads = opts.partThreads ?? Math.max(1, Math.min(availableParallelism() - 1, 3));
@@ -403,12 +405,17 @@ async function scanParts(
       // wait for the first walk with nothing to do. (Loading never throws: an unreadable or damaged
       // file is an empty snapshot.) While holding, only once the part turns out to be needed.
       const snapshot = holding ? undefined : partCache(job, checksum);
-      const walked = await (walks[k] as Promise<Walked>).catch(() => undefined);
+      const done = await (walks[k] as Promise<Walked>).catch(() => undefined);
       startWalk();
-      if (keys) keys[i] = walked ? await walkKey(walked, job.installDir, job.stage, racyLimit) : undefined;
+      if (keys) keys[i] = done ? await walkKey(done, job.installDir, job.stage, racyLimit) : undefined;
       if (holding) {
         if (keys?.[i] !== undefined && keys[i] === expected?.[i]) {
           held.push(k);
+          // Shown as walked: on a big project the spinner would otherwise stand still until the end.
+          if (done && 'columns' in done) {
+            counted.add(i);
+            progress({ phase: 'walking', done: (walked += done.columns.modes.length) });
+          }
           continue;
         }
         holding = false;

@@ -13,7 +13,7 @@ import { analyse, analyseReport } from '../../src/run.js';
 import { DigestCache } from '../../src/scan/cache.js';
 import { nativeWalker, useNativeWalker } from '../../src/scan/native-walk.js';
 import { loadProject, projectFromPartArgs } from '../../src/scan/project.js';
-import { scan } from '../../src/scan/scan.js';
+import { scan, scanUnlessUnchanged } from '../../src/scan/scan.js';
 import { MAX_STORED_FINDINGS, storeReport } from '../../src/report/reuse.js';
 import { EXAMPLE } from '../helpers/tree.js';
 import { inCI } from '../helpers/python.js';
@@ -57,6 +57,28 @@ describe.skipIf(!native)(title('report reuse'), () => {
     expect(plain.findings.length).toBeGreaterThan(0);
     expect(stable(second.report)).toStrictEqual(stable(plain));
     expect(stable(first.report)).toStrictEqual(stable(plain));
+  });
+
+  it('counts the parts it holds back as walked, once each, whether the run reuses or analyses after all', async () => {
+    const cacheDir = join(dir, 'progress');
+    const keys = (await scan(project, { cache: await DigestCache.open(cacheDir), saveCache: false })).walkKeys;
+    expect(keys?.every((k) => k !== null)).toBe(true);
+    const total = (await scan(project)).stats.entries;
+    const walking = async (expected: (string | null)[]): Promise<{ result: unknown; done: number[] }> => {
+      const done: number[] = [];
+      const result = await scanUnlessUnchanged(project, { cache: await DigestCache.open(cacheDir), saveCache: false, progress: (e) => e.phase === 'walking' && done.push(e.done) }, expected);
+      return { result, done };
+    };
+    const same = await walking(keys as string[]);
+    expect(same.result).toBe('unchanged');
+    // One part's key differs (the last): the others were held back, then taken in.
+    const last = await walking([...(keys as string[]).slice(0, -1), 'another key']);
+    expect(last.result).not.toBe('unchanged');
+    for (const { done } of [same, last]) {
+      expect(done.length).toBeGreaterThanOrEqual(project.parts.length);
+      expect(done.at(-1)).toBe(total);
+      expect(done.every((d, j) => j === 0 || d >= (done[j - 1] as number))).toBe(true);
+    }
   });
 
   it('analyses again for another project, another build, or a damaged stored report', async () => {
