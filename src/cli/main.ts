@@ -18,7 +18,8 @@ import { analyse, analyseReport, selectProject } from '../run.js';
 import { codeIdentity } from '../report/reuse.js';
 import { inspectFile, renderInspection } from '../inspect/inspect.js';
 import { classifyPair, renderReason } from '../classify/classify.js';
-import { releaseFreedMemory, useNativeWalker } from '../scan/native-walk.js';
+import { useNativeWalker } from '../scan/native-walk.js';
+import { trimmingMemory } from './memory.js';
 
 export interface Io {
   stdout: NodeJS.WriteStream;
@@ -61,18 +62,6 @@ function render(report: Report, spec: FormatSpec, color: boolean, flags: ScanFla
 }
 
 export const VERSION = '0.1.0';
-
-/** While `work` runs, memory the allocator holds free goes back to the system every 100 ms (`releaseFreedMemory`). */
-async function trimmingMemory<T>(work: () => Promise<T>): Promise<T> {
-  const timer = setInterval(releaseFreedMemory, 100);
-  // Never what keeps the process alive.
-  timer.unref();
-  try {
-    return await work();
-  } finally {
-    clearInterval(timer);
-  }
-}
 
 async function runScan(io: Io, projectArg: string | undefined, flags: ScanFlags, mode: 'report' | 'check'): Promise<number> {
   const formats = parseFormatSpecs(flags.format);
@@ -151,7 +140,7 @@ async function explain(io: Io, path: string, projectArg: string | undefined, fla
     ...(flags.part !== undefined ? { parts: flags.part } : {}),
     cwd: io.cwd,
   });
-  const { report, scan: result, source } = await analyse(project);
+  const { report, scan: result, source } = await trimmingMemory(() => analyse(project));
   const collision = result.collisions.find((c) => c.path === path);
   const finding = report.findings.find((f) => f.path === path);
   const shipping = result.parts.filter((p) => p.staged.has(path)).map((p) => p.spec.name);

@@ -13,6 +13,7 @@ import { plan, PLAN_FORMATS, planOps, renderPlan, renderPlanText, type PlanForma
 import { analyse, selectProject } from '../../run.js';
 import { hookCommand, type HookFlags } from '../../hook/command.js';
 import type { Io } from '../main.js';
+import { trimmingMemory } from '../memory.js';
 
 interface SelectFlags {
   partsDir?: string;
@@ -131,7 +132,7 @@ export function registerResolveCommands(program: Command, io: Io, result: { code
       const format = eq < 0 ? flags.format : flags.format.slice(0, eq);
       if (!(PLAN_FORMATS as readonly string[]).includes(format)) throw new UsageError(`unknown plan format ${JSON.stringify(format)} (known: ${PLAN_FORMATS.join(', ')})`);
       const project = select(io, projectArg, flags);
-      const p = await plan(await analyse(project), planOptions(flags, project, io.cwd));
+      const p = await plan(await trimmingMemory(() => analyse(project)), planOptions(flags, project, io.cwd));
       const text = await renderPlan(p, format as PlanFormat);
       if (eq < 0) io.stdout.write(text);
       else writeFileSync(flags.format.slice(eq + 1), text, format === 'sh' ? { mode: 0o755 } : {});
@@ -156,7 +157,7 @@ export function registerResolveCommands(program: Command, io: Io, result: { code
       if (dryRun && (await interrupted(engine.stateDir)).length > 0) {
         io.stderr.write('stagefix: an interrupted apply will be rolled back first; this dry run shows the tree as it is now\n');
       }
-      const before = await analyse(project);
+      const before = await trimmingMemory(() => analyse(project));
       const p = await plan(before, planOptions(flags, project, io.cwd));
       const ops = planOps(p);
       const res = await applyOps(ops, { ...engine, dryRun });
@@ -171,7 +172,7 @@ export function registerResolveCommands(program: Command, io: Io, result: { code
       if (res.errors.length > 0) {
         throw new ApplyError(`apply failed and ${res.rolledBack ? 'was rolled back' : 'could NOT be fully rolled back'}: ${res.errors[0]?.error ?? ''}`, res.errors[0]?.op.root);
       }
-      const after = await analyse(project);
+      const after = await trimmingMemory(() => analyse(project));
       io.stdout.write(`${verification(before.report, after.report).join('\n')}\n`);
       result.code = after.report.findings.some((f) => f.verdict === 'real' && !f.accepted) ? 1 : 0;
     });
