@@ -43,7 +43,7 @@ import {
   type PartClaims,
   type PartOutcome,
 } from './part-worker.js';
-import { anyRecent, columnBytes, columnLinks, nativeWalker, walkColumnsAsync, walkedResult, type Walked } from './native-walk.js';
+import { anyRecent, columnBytes, columnLinks, nativeWalker, sameInode, walkColumnsAsync, walkedResult, type Walked } from './native-walk.js';
 import { isDefaultStage } from './craft/stage-set.js';
 import type { WalkResult } from './walk.js';
 
@@ -132,12 +132,15 @@ export async function scanUnlessUnchanged(project: Project, opts: ScanOptions = 
   let hashedBytes = 0;
   const tasks: (HashTask & { part: PartScan })[] = [];
   let toHash = 0;
-  for (const sp of shared) {
+  // Index loops and no array per path: this runs for every shared path, mostly in unoptimised code,
+  // where for-of makes an iterator result per step.
+  for (let s = 0; s < shared.length; s++) {
+    const sp = shared[s] as SharedPath;
     const { path, list, entries } = sp;
     if (isPcName(path)) continue;
     const uniform = uniformFiles(entries);
-    let groups: Iterable<number[]>;
-    if (uniform) groups = [list.map((_, k) => k)];
+    let groups: readonly (readonly number[])[];
+    if (uniform) groups = [allOf(list.length)];
     else {
       const bySize = new Map<number, number[]>();
       entries.forEach((e, k) => {
@@ -146,18 +149,22 @@ export async function scanUnlessUnchanged(project: Project, opts: ScanOptions = 
         if (group) group.push(k);
         else bySize.set(e.size, [k]);
       });
-      groups = bySize.values();
+      groups = [...bySize.values()];
     }
-    for (const group of groups) {
+    for (let g = 0; g < groups.length; g++) {
+      const group = groups[g] as readonly number[];
       if (group.length < 2) continue;
       // Hard links to one inode are equal without reading: skip when every member shares it.
       const first = entries[group[0] as number] as Entry;
-      if (group.every((k) => (entries[k] as Entry).dev === first.dev && (entries[k] as Entry).ino === first.ino)) continue;
+      let oneInode = true;
+      for (let m = 1; m < group.length && oneInode; m++) oneInode = sameInode(entries[group[m] as number] as Entry, first);
+      if (oneInode) continue;
       // Every file a cache hit with one digest (a warm run): the path is decided here, from the cache's bytes.
       let equal = uniform;
       let h0: CacheHits | undefined;
       let at0 = -1;
-      for (const k of group) {
+      for (let m = 0; m < group.length; m++) {
+        const k = group[m] as number;
         const part = parts[list[k] as number] as PartScan;
         const h = part.cacheHits;
         const at = h ? hitDigestAt(h, path) : -1;
@@ -522,6 +529,12 @@ function sameDigestBytes(a: Uint8Array, at: number, b: Uint8Array, bt: number): 
   return true;
 }
 
+/** `[0, 1, …, n - 1]`, one array per `n` (a path is in at most as many parts as the project has). */
+const indexLists: number[][] = [];
+function allOf(n: number): readonly number[] {
+  return (indexLists[n] ??= Array.from({ length: n }, (_, k) => k));
+}
+
 /** True when every entry is a regular file and all have one size. */
 function uniformFiles(entries: readonly (Entry | undefined)[]): entries is Entry[] {
   const size = entries[0]?.size;
@@ -537,7 +550,7 @@ function sameFiles(parts: readonly PartScan[], sp: SharedPath): { modes?: ModeWa
   const { path, list, entries } = sp;
   if (isPcName(path) || !uniformFiles(entries)) return undefined;
   const first = entries[0] as Entry;
-  if (!sp.sameBytes && !entries.every((e) => e.dev === first.dev && e.ino === first.ino) && !oneDigest(parts, list, path)) return undefined;
+  if (!sp.sameBytes && !entries.every((e) => sameInode(e, first)) && !oneDigest(parts, list, path)) return undefined;
   if (entries.every((e) => e.mode === first.mode)) return {};
   // As the pair loop lists them: each part once, in craft-parts order.
   return { modes: list.map((i, k) => ({ part: (parts[i] as PartScan).spec.name, mode: (entries[k] as Entry).mode })) };
@@ -585,7 +598,7 @@ function pairCollides(
   } else if (next.next === 'bytes') {
     if (ea.size !== eb.size) {
       kind = 'contents';
-    } else if (!(ea.dev === eb.dev && ea.ino === eb.ino)) {
+    } else if (!sameInode(ea, eb)) {
       const ha = digestOf(a, path);
       const hb = digestOf(b, path);
       if (ha === undefined || hb === undefined) {

@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { FsError } from '../../src/errors.js';
 import { digest, partName, type Entry } from '../../src/model.js';
 import { CacheSnapshot, DigestCache, RACY_MARGIN_NS } from '../../src/scan/cache.js';
-import { ColumnEntry, nativeWalker, walkPartNativeAsync } from '../../src/scan/native-walk.js';
+import { ColumnEntry, nativeWalker, sameInode, walkPartNativeAsync } from '../../src/scan/native-walk.js';
 import { loadProject } from '../../src/scan/project.js';
 import { scan, type ScanResult } from '../../src/scan/scan.js';
 import { walkPartSync, type WalkResult } from '../../src/scan/walk.js';
@@ -163,5 +163,32 @@ describe.skipIf(!native)(title('the C walker'), () => {
         }
       }
     }
+  });
+
+  it('tells one file from another across walks exactly as device and inode do', async () => {
+    const a = join(root, 'inode-a');
+    const b = join(root, 'inode-b');
+    mkdirSync(a);
+    mkdirSync(b);
+    writeFileSync(join(a, 'f'), 'same bytes');
+    writeFileSync(join(a, 'g'), 'same bytes');
+    linkSync(join(a, 'f'), join(a, 'f-link'));
+    linkSync(join(a, 'f'), join(b, 'f'));
+    writeFileSync(join(b, 'g'), 'same bytes');
+    const all = [...(await walkPartNativeAsync(walk, P, a)).entries.values(), ...(await walkPartNativeAsync(walk, P, b)).entries.values()];
+    expect(all.length).toBe(5);
+    let linked = 0;
+    for (const x of all) {
+      for (const y of all) {
+        const want = x.dev === y.dev && x.ino === y.ino;
+        expect(sameInode(x, y)).toBe(want);
+        // A plain entry (the JavaScript walk's) against a C walk's, either way round.
+        expect(sameInode(fields(x), y)).toBe(want);
+        expect(sameInode(x, fields(y))).toBe(want);
+        if (want && x !== y) linked++;
+      }
+    }
+    // f, f-link and b/f are one file: six ordered pairs.
+    expect(linked).toBe(6);
   });
 });
