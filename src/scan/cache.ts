@@ -156,6 +156,7 @@ export class CacheSnapshot {
    */
   hits(entries: Map<string, Entry>): CacheHits {
     const at = this.at;
+    let byRow: Int32Array | undefined;
     let valid = 0;
     // forEach, not for-of: unoptimised code (most of a short run) makes an iterator result and a
     // [key, value] array per entry for the latter (docs/performance.md, "Warm cache after a change").
@@ -163,12 +164,16 @@ export class CacheSnapshot {
       if (e.type !== 'file') return;
       const o = at.get(rel);
       if (o === undefined) return;
-      if (this.validAt(o, e)) valid++;
-      else at.delete(rel);
+      if (!this.validAt(o, e)) {
+        at.delete(rel);
+        return;
+      }
+      valid++;
+      if (e instanceof ColumnEntry) (byRow ??= new Int32Array(e.rows).fill(-1))[e.row] = o;
     });
     // Left: records of paths that are gone, or are no longer regular files.
     if (valid < at.size) at.forEach((_, rel) => entries.get(rel)?.type === 'file' || at.delete(rel));
-    return { buf: this.buf, at };
+    return byRow ? { buf: this.buf, at, byRow } : { buf: this.buf, at };
   }
 }
 
@@ -176,6 +181,8 @@ export class CacheSnapshot {
 export interface CacheHits {
   buf: Uint8Array;
   at: Map<string, number>;
+  /** The same offsets by a C walk's row (`ColumnEntry.row`), -1 where none: looked up without the path. */
+  byRow?: Int32Array;
 }
 
 function factsAt(buf: Uint8Array, at: number): Facts {
@@ -222,11 +229,11 @@ function digestAt(buf: Uint8Array, at: number): Digest | undefined {
 /**
  * Where the xxh64 of a cache hit sits in `h.buf` (8 bytes, big-endian), or -1 when `rel` is not a hit
  * or its record has no digest. A warm run compares every shared file's digest; raw bytes spare it a
- * string per file.
+ * string per file. `e`, the walk's entry at `rel` when at hand, spares it the lookup by path.
  */
-export function hitDigestAt(h: CacheHits, rel: string): number {
-  const at = h.at.get(rel);
-  return at !== undefined && (h.buf[at + STATUS_BYTES + 8] as number) & HAS_DIGEST ? at + STATUS_BYTES : -1;
+export function hitDigestAt(h: CacheHits, rel: string, e?: Entry): number {
+  const at = h.byRow && e instanceof ColumnEntry ? h.byRow[e.row] : h.at.get(rel);
+  return at !== undefined && at >= 0 && (h.buf[at + STATUS_BYTES + 8] as number) & HAS_DIGEST ? at + STATUS_BYTES : -1;
 }
 
 /** The digest a cache hit records, if any. */

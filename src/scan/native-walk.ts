@@ -173,8 +173,14 @@ export class ColumnEntry implements Entry {
     readonly size: number,
     readonly mode: number,
     private readonly cols: StatColumns,
-    private readonly row: number,
+    /** Its place in the walk's columns. */
+    readonly row: number,
   ) {}
+
+  /** How many entries the walk found. */
+  get rows(): number {
+    return this.cols.ids.length / 2;
+  }
 
   get dev(): bigint {
     return this.cols.ids[2 * this.row] as bigint;

@@ -167,7 +167,7 @@ export async function scanUnlessUnchanged(project: Project, opts: ScanOptions = 
         const k = group[m] as number;
         const part = parts[list[k] as number] as PartScan;
         const h = part.cacheHits;
-        const at = h ? hitDigestAt(h, path) : -1;
+        const at = h ? hitDigestAt(h, path, entries[k]) : -1;
         toHash++;
         opts.cache?.count(at >= 0);
         if (h && at >= 0) {

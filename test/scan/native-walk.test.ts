@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FsError } from '../../src/errors.js';
 import { digest, partName, type Entry } from '../../src/model.js';
-import { CacheSnapshot, DigestCache, RACY_MARGIN_NS } from '../../src/scan/cache.js';
+import { CacheSnapshot, DigestCache, RACY_MARGIN_NS, hitDigestAt } from '../../src/scan/cache.js';
 import { ColumnEntry, nativeWalker, sameInode, walkPartNativeAsync } from '../../src/scan/native-walk.js';
 import { loadProject } from '../../src/scan/project.js';
 import { scan, type ScanResult } from '../../src/scan/scan.js';
@@ -161,6 +161,11 @@ describe.skipIf(!native)(title('the C walker'), () => {
           expect(snap.valid(rel, e)).toBe(plain);
           expect(plain !== undefined).toBe(name === 'same' && startNs === S);
         }
+        // The hits, looked up by the entry's row and by its path: the same answer for every entry.
+        const hits = snap.hits(walked.entries);
+        expect(hits.byRow !== undefined).toBe(name === 'same' && startNs === S);
+        for (const [rel, e] of walked.entries) expect(hitDigestAt(hits, rel, e)).toBe(hitDigestAt(hits, rel));
+        expect(files.filter(([rel, e]) => hitDigestAt(hits, rel, e) >= 0).length).toBe(name === 'same' && startNs === S ? 3 : 0);
       }
     }
   });
