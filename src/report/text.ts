@@ -22,7 +22,6 @@ const paint = (on: boolean, code: string) => (s: string): string => (on ? `\u001
 export function count(x: number): string {
   return Number.isSafeInteger(x) ? String(x).replace(/\B(?=(\d{3})+$)/g, ',') : x.toLocaleString('en-US');
 }
-const n = count;
 
 export function renderText(report: Report, opts: TextOptions): string {
   const red = paint(opts.color, '31;1');
@@ -34,14 +33,14 @@ export function renderText(report: Report, opts: TextOptions): string {
   const out: string[] = [];
   const built = report.parts.filter((p) => p.built).length;
   out.push(
-    `${bold('stagefix')}: ${report.parts.length} parts (${built} built), ${n(report.stats.entries)} entries, ` +
-      `${n(report.stats.sharedPaths)} shared paths, ${n(s.conflicts)} conflicting`,
+    `${bold('stagefix')}: ${report.parts.length} parts (${built} built), ${count(report.stats.entries)} entries, ` +
+      `${count(report.stats.sharedPaths)} shared paths, ${count(s.conflicts)} conflicting`,
   );
   if (s.conflicts === 0) {
     out.push(green('No staging conflicts.'));
   } else {
-    const parts = [`${s.real > 0 ? red(`${n(s.real)} real`) : green('0 real')}`, `${n(s.benign)} benign`];
-    if (s.accepted > 0) parts.push(`${n(s.accepted)} accepted`);
+    const parts = [`${s.real > 0 ? red(`${count(s.real)} real`) : green('0 real')}`, `${count(s.benign)} benign`];
+    if (s.accepted > 0) parts.push(`${count(s.accepted)} accepted`);
     out.push(parts.join(', '));
   }
   const limit = opts.verbose ? Infinity : (opts.maxRealPerPair ?? 15);
@@ -64,10 +63,10 @@ export function renderText(report: Report, opts: TextOptions): string {
   for (const ps of s.pairs) {
     out.push('');
     const rules = Object.entries(ps.byRule)
-      .map(([rule, c]) => `${rule} ${[c.real ? `${n(c.real)} real` : '', c.benign ? `${n(c.benign)} benign` : ''].filter(Boolean).join('/')}`)
+      .map(([rule, c]) => `${rule} ${[c.real ? `${count(c.real)} real` : '', c.benign ? `${count(c.benign)} benign` : ''].filter(Boolean).join('/')}`)
       .join(', ');
     const head = ps.real > 0 ? red('REAL  ') : green('BENIGN');
-    out.push(`${head} ${bold(`${ps.parts[0]} ↔ ${ps.parts[1]}`)}: ${n(ps.real)} real, ${n(ps.benign)} benign${ps.accepted ? `, ${n(ps.accepted)} accepted` : ''}`);
+    out.push(`${head} ${bold(`${ps.parts[0]} ↔ ${ps.parts[1]}`)}: ${count(ps.real)} real, ${count(ps.benign)} benign${ps.accepted ? `, ${count(ps.accepted)} accepted` : ''}`);
     out.push(dim(`       ${rules}`));
     const mine = byPair.get(`${ps.parts[0]}\0${ps.parts[1]}`) ?? [];
     const real = mine.filter((x) => x.verdict === 'real').map((x) => x.f);
@@ -76,7 +75,7 @@ export function renderText(report: Report, opts: TextOptions): string {
       out.push(`  ${tag} ${displayName(f.path)} ${dim(`[${f.rule}]`)}`);
       out.push(`       ${f.reason}${f.accepted ? dim(` (accepted: ${f.accepted.reason})`) : ''}`);
     }
-    if (real.length > limit) out.push(dim(`  … and ${n(real.length - limit)} more real (use --verbose or --format json)`));
+    if (real.length > limit) out.push(dim(`  … and ${count(real.length - limit)} more real (use --verbose or --format json)`));
     if (opts.verbose) {
       for (const f of mine.filter((x) => x.verdict === 'benign').map((x) => x.f)) {
         out.push(`  ${green('benign')} ${displayName(f.path)} ${dim(`[${f.rule}]`)} ${dim(f.reason)}`);
@@ -96,7 +95,7 @@ export function renderText(report: Report, opts: TextOptions): string {
     out.push('');
     const shown = opts.verbose ? report.warnings : report.warnings.slice(0, 10);
     for (const w of shown) out.push(`${yellow('warning')} ${w.path ? `${w.path}: ` : ''}${w.message}`);
-    if (shown.length < report.warnings.length) out.push(dim(`… and ${n(report.warnings.length - shown.length)} more warnings (use --verbose)`));
+    if (shown.length < report.warnings.length) out.push(dim(`… and ${count(report.warnings.length - shown.length)} more warnings (use --verbose)`));
   }
   return `${out.join('\n')}\n`;
 }

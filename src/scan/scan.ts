@@ -132,8 +132,8 @@ export async function scanUnlessUnchanged(project: Project, opts: ScanOptions = 
   let hashedBytes = 0;
   const tasks: (HashTask & { part: PartScan })[] = [];
   let toHash = 0;
-  // Index loops and no array per path: this runs for every shared path, mostly in unoptimised code,
-  // where for-of makes an iterator result per step.
+  // Index loops, and one index list per path width for the common case: this runs for every shared
+  // path, mostly in unoptimised code, where for-of makes an iterator result per step.
   for (let s = 0; s < shared.length; s++) {
     const sp = shared[s] as SharedPath;
     const { path, list, entries } = sp;
