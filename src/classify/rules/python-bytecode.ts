@@ -10,6 +10,7 @@ import type { PycFingerprint } from '../../python/pyc/fingerprint.js';
 import { sourceOfPyc } from '../../python/pyc/paths.js';
 import { describeVersion } from '../../python/pyc/header.js';
 import type { PartName } from '../../model.js';
+import { sameInode } from '../../scan/native-walk.js';
 import type { FileSource, Rule, RuleVerdict } from '../types.js';
 import { pycFactsOf } from '../pyc-facts.js';
 
@@ -22,7 +23,7 @@ async function compareSources(source: FileSource, a: PartName, b: PartName, py: 
   if (ea?.type !== 'file' && eb?.type !== 'file') return 'sourceless';
   if (ea?.type !== 'file' || eb?.type !== 'file') return 'one-sided';
   if (ea.size !== eb.size) return 'differs';
-  if (ea.dev === eb.dev && ea.ino === eb.ino) return 'identical';
+  if (sameInode(ea, eb)) return 'identical';
   return (await source.digest(a, py)) === (await source.digest(b, py)) ? 'identical' : 'differs';
 }
 
