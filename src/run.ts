@@ -72,10 +72,11 @@ export interface ReportOutcome {
 export async function analyseReport(project: Project, progress?: ProgressSink, opts: ReportOptions = {}): Promise<ReportOutcome> {
   const started = performance.now();
   const { cache, reuse } = opts;
-  if (!cache || !reuse) {
+  const analysed = async (): Promise<ReportOutcome> => {
     const { report, scan: result } = await analyse(project, progress, opts);
     return withCacheError({ report, reused: false }, result.cache?.saveError);
-  }
+  };
+  if (!cache || !reuse) return analysed();
   const stored = loadStoredReport(cache.dir, project, reuse.code, cache.checksum);
   const result = await scanProject(project, () => scanUnlessUnchanged(project, scanOptions(progress, opts), stored?.keys));
   if (result === 'unchanged') {
@@ -83,8 +84,7 @@ export async function analyseReport(project: Project, progress?: ProgressSink, o
     // This run's own figures: nothing read, in this long.
     if (report) return { report: { ...report, stats: { ...report.stats, hashedBytes: 0, durationMs: Math.round(performance.now() - started) } }, reused: true };
     // Unreadable after all (changed under us): analysed as if nothing were stored.
-    const { report: fresh, scan: rescanned } = await analyse(project, progress, opts);
-    return withCacheError({ report: fresh, reused: false }, rescanned.cache?.saveError);
+    return analysed();
   }
   const { report } = await analyseScanned(project, result, progress, opts, started);
   // A report that cannot be stored (a read-only cache dir) costs the next run its reuse, never this run.

@@ -162,8 +162,8 @@ export function sameInode(a: Entry, b: Entry): boolean {
  * An entry of a C walk. Type, size and mode are its own fields; dev, ino and the two times are read
  * from the walk's columns when asked. As plain objects, each entry held four BigInts (four heap objects
  * besides its own), which outlived the scan: much of the garbage collector's work in a warm run (145 →
- * 89 ms in a profile of the copies bench tree) and about 10 MB of the mixed bench tree's live heap. A spread (`{ ...e }`) does not copy the four; read
- * them by name.
+ * 89 ms in a profile of the copies bench tree) and about 10 MB of the mixed bench tree's live heap.
+ * A spread (`{ ...e }`) does not copy the four; read them by name.
  */
 export class ColumnEntry implements Entry {
   linkTarget?: string;
