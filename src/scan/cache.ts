@@ -31,11 +31,14 @@ import { hex16, xxhashApi } from '../util/hash.js';
 import { decodeName, encodeName, needsBytes } from '../util/fsname.js';
 import { HEAD_BYTES } from './hash-worker.js';
 import { ColumnEntry } from './native-walk.js';
+import type { WalkRows } from './walk.js';
 
 /** Longer than the coarsest timestamp tick of a file system we may meet (FAT: 2 s). */
 export const RACY_MARGIN_NS = 3_000_000_000n;
 
-const MAGIC = 'STFXDC04';
+const MAGIC = 'STFXDC05';
+/** A record written without a row (its entry did not come from a C walk). */
+const NO_ROW = 0xffffffff;
 /** dev, ino, size, mtimeNs, ctimeNs: the status an entry is valid for, compared byte for byte. */
 const STATUS_BYTES = 5 * 8;
 /** The most of a file's head an entry keeps (a pyc header). */
@@ -89,6 +92,17 @@ const isRacy = (limit: bigint, mtimeNs: bigint, ctimeNs: bigint): boolean => mti
 
 const scratch = Buffer.alloc(STATUS_BYTES);
 
+/** Where a cache file's records are: found without decoding a name (`index`). */
+interface RecordIndex {
+  /** xxh64 of the names column of the C walk the rows index, or 0n when the file has no rows. */
+  namesKey: bigint;
+  /** Where each record's name starts; its status starts at `at`, right after the name. */
+  nameAt: Uint32Array;
+  at: Uint32Array;
+  /** Each record's row in that walk, or `NO_ROW`. */
+  row: Uint32Array;
+}
+
 /**
  * One install dir's cache file, read-only: what a walk consults for each file it stats. The thread that
  * walks a part (often a worker) loads it, so lookups cost the main thread nothing.
@@ -96,18 +110,23 @@ const scratch = Buffer.alloc(STATUS_BYTES);
 export class CacheSnapshot {
   /** `racyLimitOf` the scan's start, computed once rather than per file. */
   private readonly racyLimit: bigint;
-  /** Entries in the file. */
-  readonly size: number;
+  /** Where each path's record starts, decoded only when a lookup by path needs it. */
+  private byName?: Map<string, number>;
 
   private constructor(
     private readonly buf: Buffer,
-    private readonly at: Map<string, number>,
+    private readonly index: RecordIndex,
     startNs: bigint,
     /** The file existed but was damaged, truncated, foreign or of another format, and is ignored. */
     readonly damaged: boolean,
+    private readonly checksum: (b: Uint8Array) => bigint,
   ) {
     this.racyLimit = racyLimitOf(startNs);
-    this.size = at.size;
+  }
+
+  /** Entries in the file. */
+  get size(): number {
+    return this.index.at.length;
   }
 
   static load(dir: string, installDir: string, startNs: bigint, checksum: (b: Uint8Array) => bigint): CacheSnapshot {
@@ -116,15 +135,19 @@ export class CacheSnapshot {
     try {
       bytes = readFileSync(file);
     } catch {
-      return new CacheSnapshot(Buffer.alloc(0), new Map(), startNs, false);
+      return new CacheSnapshot(Buffer.alloc(0), EMPTY_INDEX, startNs, false, checksum);
     }
-    const at = decode(bytes, canonical, checksum);
-    return at ? new CacheSnapshot(bytes, at, startNs, false) : new CacheSnapshot(Buffer.alloc(0), new Map(), startNs, true);
+    const index = indexRecords(bytes, canonical, checksum);
+    return index ? new CacheSnapshot(bytes, index, startNs, false, checksum) : new CacheSnapshot(Buffer.alloc(0), EMPTY_INDEX, startNs, true, checksum);
+  }
+
+  private names(): Map<string, number> {
+    return (this.byName ??= namesOf(this.buf, this.index));
   }
 
   /** Where `rel`'s record starts when `e` is exactly the cached status (and not racy). */
   valid(rel: string, e: Entry): number | undefined {
-    const at = this.at.get(rel);
+    const at = this.names().get(rel);
     return at !== undefined && this.validAt(at, e) ? at : undefined;
   }
 
@@ -150,12 +173,33 @@ export class CacheSnapshot {
 
   /**
    * Every entry valid for the walk's `entries`, as offsets into the file's bytes (cheap to send to another
-   * thread). The snapshot's own map becomes the answer, less what is not valid: a warm run finds nearly
-   * every record valid, and a second map of every file cost the scan as much again. Call it last: the
-   * snapshot answers only for these entries afterwards.
+   * thread). Call it last: the snapshot answers only for these entries afterwards.
+   *
+   * When `rows` (a C walk's) has the names the file's rows were written for, each record is checked
+   * against the entry at its row, and no name is decoded or looked up: on a warm run the map of every
+   * cached path cost about as much as the walk's own entries. Whatever a row names, a record is used
+   * only when its entry has exactly the recorded status, so the rows can only ever cost hits, never
+   * give a wrong one.
    */
-  hits(entries: Map<string, Entry>): CacheHits {
-    const at = this.at;
+  hits(entries: Map<string, Entry>, rows?: WalkRows): CacheHits {
+    const buf = this.buf;
+    const namesKey = rows ? this.checksum(rows.names) : undefined;
+    if (rows && namesKey === this.index.namesKey && namesKey !== 0n) {
+      const byRow = new Int32Array(rows.entries.length).fill(-1);
+      const { at, row } = this.index;
+      let count = 0;
+      for (let k = 0; k < at.length; k++) {
+        const r = row[k] as number;
+        const e = rows.entries[r];
+        const o = at[k] as number;
+        if (e?.type !== 'file' || !this.validAt(o, e)) continue;
+        if ((byRow[r] as number) < 0) count++;
+        byRow[r] = o;
+      }
+      return { buf, byRow, count, namesKey };
+    }
+    // The snapshot's own map becomes the answer, less what is not valid: a second map cost as much again.
+    const at = this.names();
     let byRow: Int32Array | undefined;
     let valid = 0;
     // forEach, not for-of: unoptimised code (most of a short run) makes an iterator result and a
@@ -173,16 +217,48 @@ export class CacheSnapshot {
     });
     // Left: records of paths that are gone, or are no longer regular files.
     if (valid < at.size) at.forEach((_, rel) => entries.get(rel)?.type === 'file' || at.delete(rel));
-    return byRow ? { buf: this.buf, at, byRow } : { buf: this.buf, at };
+    const out: CacheHits = { buf, at, count: valid };
+    if (byRow) out.byRow = byRow;
+    if (namesKey !== undefined) out.namesKey = namesKey;
+    return out;
   }
 }
 
-/** The entries of one cache file that a walk found valid: the file's bytes and where each record starts. */
+const EMPTY_INDEX: RecordIndex = { namesKey: 0n, nameAt: new Uint32Array(0), at: new Uint32Array(0), row: new Uint32Array(0) };
+
+/** Each record's path, decoded, and where its status starts. */
+function namesOf(buf: Buffer, index: RecordIndex): Map<string, number> {
+  const out = new Map<string, number>();
+  const { nameAt, at } = index;
+  for (let k = 0; k < at.length; k++) {
+    const s = nameAt[k] as number;
+    const o = at[k] as number;
+    // Fast UTF-8 decoding; a name it had to replace bytes in is decoded losslessly instead.
+    const name = buf.toString('utf8', s, o);
+    out.set(name.includes('\uFFFD') ? decodeName(buf.subarray(s, o)) : name, o);
+  }
+  return out;
+}
+
+/**
+ * The entries of one cache file that a walk found valid: the file's bytes and where each valid record
+ * starts, by path, by a C walk's row (`ColumnEntry.row`, -1 where none), or both. Look one up with
+ * the walk's entry in hand (`hitAt`).
+ */
 export interface CacheHits {
   buf: Uint8Array;
-  at: Map<string, number>;
-  /** The same offsets by a C walk's row (`ColumnEntry.row`), -1 where none: looked up without the path. */
+  at?: Map<string, number>;
   byRow?: Int32Array;
+  /** Valid records. */
+  count: number;
+  /** xxh64 of the names column of the C walk `byRow` indexes: saved with the rows. */
+  namesKey?: bigint;
+}
+
+/** Where the valid record for `rel` starts (`e`: the walk's entry there), or -1. */
+export function hitAt(h: CacheHits, rel: string, e: Entry | undefined): number {
+  if (h.byRow && e instanceof ColumnEntry) return h.byRow[e.row] ?? -1;
+  return h.at?.get(rel) ?? -1;
 }
 
 function factsAt(buf: Uint8Array, at: number): Facts {
@@ -210,9 +286,9 @@ function derivedAt(buf: Uint8Array, at: number): Record<string, unknown> | undef
 }
 
 /** A value a rule derived from the file, when the cache has one of this kind. */
-export function hitDerived(h: CacheHits, rel: string, kind: string): unknown {
-  const at = h.at.get(rel);
-  return at === undefined ? undefined : derivedAt(h.buf, at)?.[kind];
+export function hitDerived(h: CacheHits, rel: string, e: Entry | undefined, kind: string): unknown {
+  const at = hitAt(h, rel, e);
+  return at < 0 ? undefined : derivedAt(h.buf, at)?.[kind];
 }
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
@@ -229,23 +305,23 @@ function digestAt(buf: Uint8Array, at: number): Digest | undefined {
 /**
  * Where the xxh64 of a cache hit sits in `h.buf` (8 bytes, big-endian), or -1 when `rel` is not a hit
  * or its record has no digest. A warm run compares every shared file's digest; raw bytes spare it a
- * string per file. `e`, the walk's entry at `rel` when at hand, spares it the lookup by path.
+ * string per file.
  */
-export function hitDigestAt(h: CacheHits, rel: string, e?: Entry): number {
-  const at = h.byRow && e instanceof ColumnEntry ? h.byRow[e.row] : h.at.get(rel);
-  return at !== undefined && at >= 0 && (h.buf[at + STATUS_BYTES + 8] as number) & HAS_DIGEST ? at + STATUS_BYTES : -1;
+export function hitDigestAt(h: CacheHits, rel: string, e: Entry | undefined): number {
+  const at = hitAt(h, rel, e);
+  return at >= 0 && (h.buf[at + STATUS_BYTES + 8] as number) & HAS_DIGEST ? at + STATUS_BYTES : -1;
 }
 
 /** The digest a cache hit records, if any. */
-export function hitDigest(h: CacheHits, rel: string): Digest | undefined {
-  const at = h.at.get(rel);
-  return at === undefined ? undefined : digestAt(h.buf, at);
+export function hitDigest(h: CacheHits, rel: string, e: Entry | undefined): Digest | undefined {
+  const at = hitAt(h, rel, e);
+  return at < 0 ? undefined : digestAt(h.buf, at);
 }
 
 /** The header a cache hit records, if any. */
-export function hitHead(h: CacheHits, rel: string): Uint8Array | undefined {
-  const at = h.at.get(rel);
-  return at === undefined ? undefined : headAt(h.buf, at);
+export function hitHead(h: CacheHits, rel: string, e: Entry | undefined): Uint8Array | undefined {
+  const at = hitAt(h, rel, e);
+  return at < 0 ? undefined : headAt(h.buf, at);
 }
 
 /** The head a record holds, if any (without parsing its derived facts: integrity asks for every staged pyc's). */
@@ -267,6 +343,8 @@ interface PartCache {
   loadedSize: number;
   /** Entries still valid, as the walking thread found them (kept whole: files are unchanged). */
   kept?: CacheHits;
+  /** The walk `kept` was found for: what the records' rows are rows of. */
+  entries?: Map<string, Entry>;
   /** What this run learnt: new entries, or new facts for kept ones. */
   fresh: Map<string, { e: Entry; f: Facts }>;
   /** What the last `save()` wrote, when it wrote (a second save starts from it). */
@@ -310,8 +388,14 @@ function putStatus(buf: Uint8Array, e: Entry, at: number): void {
   buf.set(statusBytes, at);
 }
 
-/** A record to write: a valid one copied as it is, or an entry's status with its facts. */
-type Rec = { raw: Uint8Array } | { e: Entry; f: Facts };
+/**
+ * A record to write: a valid one copied as it is (with its entry's row in this run's walk), or an
+ * entry's status with its facts.
+ */
+type Rec = { raw: Uint8Array; row: number } | { e: Entry; f: Facts };
+
+/** A C walk's row of `e`, or `NO_ROW`. */
+const rowOf = (e: Entry | undefined): number => (e instanceof ColumnEntry ? e.row : NO_ROW);
 
 const factsOf = (r: Rec): Facts => ('raw' in r ? factsAt(r.raw, 0) : r.f);
 
@@ -362,10 +446,12 @@ export class DigestCache {
 
   /**
    * The entries the thread that walked `installDir` found valid (from a `CacheSnapshot` it loaded, which
-   * `info` describes): all are kept, since their files are unchanged.
+   * `info` describes) in its walk's `entries`: all are kept, since their files are unchanged.
    */
-  keep(installDir: string, info: SnapshotInfo, hits: CacheHits): void {
-    this.part(installDir, info).kept = hits;
+  keep(installDir: string, info: SnapshotInfo, hits: CacheHits, entries: Map<string, Entry>): void {
+    const p = this.part(installDir, info);
+    p.kept = hits;
+    p.entries = entries;
   }
 
   /** Remembers facts just read from the file whose status the walk saw as `e`. */
@@ -383,21 +469,19 @@ export class DigestCache {
   save(): CacheStats {
     try {
       for (const p of this.parts.values()) {
-        const keptSize = p.saved ? p.saved.size : (p.kept?.at.size ?? 0);
+        const keptSize = p.saved ? p.saved.size : (p.kept?.count ?? 0);
         if (p.fresh.size === 0 && keptSize === p.loadedSize) continue;
         mkdirSync(join(this.dir, 'digests'), { recursive: true, mode: 0o700 });
         let next = p.saved;
-        if (!next) {
-          next = new Map<string, Rec>();
-          // Kept records are copied as they are: the status in them is the file's.
-          if (p.kept) for (const [rel, at] of p.kept.at) next.set(rel, { raw: p.kept.buf.subarray(at, at + recordBytes(p.kept.buf, at)) });
-        }
+        if (!next) next = keptRecords(p);
         for (const [rel, r] of p.fresh) {
           const old = next.get(rel);
           // Facts about the same status add up; a new status replaces the entry.
           next.set(rel, old ? { e: r.e, f: mergeFacts(factsOf(old), r.f) } : r);
         }
-        const bytes = encode(p.canonical, this.startNs, next, this.checksum);
+        // Rows are written only when every record has one in the walk the names key is of.
+        const rows = p.kept?.namesKey !== undefined && [...next.values()].every((r) => ('raw' in r ? r.row : rowOf(r.e)) !== NO_ROW);
+        const bytes = encode(p.canonical, this.startNs, next, this.checksum, rows ? p.kept?.namesKey : undefined);
         replaceFileAtomically(p.file, bytes);
         this.stats.stored += next.size;
         // Saved: a second save() writes only when something is learnt after this one.
@@ -412,19 +496,39 @@ export class DigestCache {
   }
 }
 
+/** The records a walk found valid, each copied as it is (the status in it is the file's), by path. */
+function keptRecords(p: PartCache): Map<string, Rec> {
+  const next = new Map<string, Rec>();
+  const k = p.kept;
+  if (!k) return next;
+  const raw = (at: number): Uint8Array => k.buf.subarray(at, at + recordBytes(k.buf, at));
+  if (k.at) {
+    for (const [rel, at] of k.at) next.set(rel, { raw: raw(at), row: rowOf(p.entries?.get(rel)) });
+  } else {
+    // Found by row: the walk's entries name them.
+    p.entries?.forEach((e, rel) => {
+      const at = hitAt(k, rel, e);
+      if (at >= 0) next.set(rel, { raw: raw(at), row: rowOf(e) });
+    });
+  }
+  return next;
+}
+
 /**
- * Layout: MAGIC, u32 length + install dir (UTF-8), i64 written-at ns, u32 count, then per entry
- * u32 length + relative path (its bytes on disk), then dev, ino, size, mtimeNs, ctimeNs (64-bit
- * little-endian each), the xxh64 (big-endian), a flags byte (1: digest, 2: head), the head's length,
- * 16 head bytes, a u32 length and the derived facts as JSON; last, the xxh64 of everything before it.
+ * Layout: MAGIC, u32 length + install dir (UTF-8), i64 written-at ns, u64 names key, u32 count, then
+ * per entry a u32 row, u32 length + relative path (its bytes on disk), then dev, ino, size, mtimeNs,
+ * ctimeNs (64-bit little-endian each), the xxh64 (big-endian), a flags byte (1: digest, 2: head), the
+ * head's length, 16 head bytes, a u32 length and the derived facts as JSON; last, the xxh64 of
+ * everything before it. The names key is the xxh64 of the names column of the C walk whose rows the
+ * records give (0 and `NO_ROW` for none): a walk with the same names finds each record by its row.
  */
-export function encode(installDir: string, startNs: bigint, entries: Map<string, Rec>, checksum: (b: Uint8Array) => bigint): Buffer {
+export function encode(installDir: string, startNs: bigint, entries: Map<string, Rec>, checksum: (b: Uint8Array) => bigint, namesKey?: bigint): Buffer {
   const dirBytes = Buffer.from(installDir);
   // Names as the bytes on disk: a lossy UTF-8 encoding would merge undecodable names. Only those need a
   // Buffer of their own; the rest are written straight into the file's.
   const escaped = new Map<string, Buffer>();
   const jsons = new Map<string, string>();
-  let size = MAGIC.length + 4 + dirBytes.length + 8 + 4 + 8;
+  let size = MAGIC.length + 4 + dirBytes.length + 8 + 8 + 4 + 8;
   for (const k of entries.keys()) {
     let len: number;
     if (needsBytes(k)) {
@@ -433,11 +537,11 @@ export function encode(installDir: string, startNs: bigint, entries: Map<string,
       len = b.length;
     } else len = Buffer.byteLength(k);
     const r = entries.get(k) as Rec;
-    if ('raw' in r) size += 4 + len + r.raw.length;
+    if ('raw' in r) size += 8 + len + r.raw.length;
     else {
       const json = r.f.derived ? JSON.stringify(r.f.derived) : '';
       if (json) jsons.set(k, json);
-      size += 4 + len + FIXED_BYTES + 4 + Buffer.byteLength(json);
+      size += 8 + len + FIXED_BYTES + 4 + Buffer.byteLength(json);
     }
   }
   const buf = Buffer.alloc(size);
@@ -445,10 +549,12 @@ export function encode(installDir: string, startNs: bigint, entries: Map<string,
   o = buf.writeUInt32LE(dirBytes.length, o);
   o += dirBytes.copy(buf, o);
   o = buf.writeBigInt64LE(startNs, o);
+  o = buf.writeBigUInt64LE(namesKey ?? 0n, o);
   o = buf.writeUInt32LE(entries.size, o);
   for (const [k, r] of entries) {
     const raw = escaped.get(k);
     const len = raw ? raw.length : Buffer.byteLength(k);
+    o = buf.writeUInt32LE(namesKey === undefined ? NO_ROW : 'raw' in r ? r.row : rowOf(r.e), o);
     o = buf.writeUInt32LE(len, o);
     o += raw ? raw.copy(buf, o) : buf.write(k, o, len, 'utf8');
     if ('raw' in r) {
@@ -480,10 +586,13 @@ export function encode(installDir: string, startNs: bigint, entries: Map<string,
   return buf;
 }
 
-/** Where each path's record starts, or undefined when `buf` is not a whole, current-format cache for `installDir`. */
-export function decode(buf: Buffer, installDir: string, checksum: (b: Uint8Array) => bigint): Map<string, number> | undefined {
+/**
+ * Where each record is, or undefined when `buf` is not a whole, current-format cache for `installDir`.
+ * No name is decoded here (`namesOf` does that when a lookup by path needs it).
+ */
+function indexRecords(buf: Buffer, installDir: string, checksum: (b: Uint8Array) => bigint): RecordIndex | undefined {
   try {
-    if (buf.length < MAGIC.length + 24 || buf.toString('latin1', 0, MAGIC.length) !== MAGIC) return undefined;
+    if (buf.length < MAGIC.length + 32 || buf.toString('latin1', 0, MAGIC.length) !== MAGIC) return undefined;
     const body = buf.subarray(0, buf.length - 8);
     if (checksum(body) !== buf.readBigUInt64LE(buf.length - 8)) return undefined;
     let o = MAGIC.length;
@@ -491,20 +600,25 @@ export function decode(buf: Buffer, installDir: string, checksum: (b: Uint8Array
     o += 4;
     if (buf.toString('utf8', o, o + dirLen) !== installDir) return undefined;
     o += dirLen + 8;
+    const namesKey = buf.readBigUInt64LE(o);
+    o += 8;
     const count = buf.readUInt32LE(o);
     o += 4;
-    const out = new Map<string, number>();
+    // Each record takes more than FIXED_BYTES: a count the file cannot hold is not allocated for.
+    if (count > body.length / FIXED_BYTES) return undefined;
+    const index: RecordIndex = { namesKey, nameAt: new Uint32Array(count), at: new Uint32Array(count), row: new Uint32Array(count) };
     for (let i = 0; i < count; i++) {
-      const n = buf.readUInt32LE(o);
-      o += 4;
+      if (o + 8 > body.length) return undefined;
+      index.row[i] = u32At(buf, o);
+      const n = u32At(buf, o + 4);
+      o += 8;
       if (o + n + FIXED_BYTES + 4 > body.length) return undefined;
-      // Fast UTF-8 decoding; a name it had to replace bytes in is decoded losslessly instead.
-      const name = buf.toString('utf8', o, o + n);
-      out.set(name.includes('\uFFFD') ? decodeName(buf.subarray(o, o + n)) : name, o + n);
+      index.nameAt[i] = o;
+      index.at[i] = o + n;
       o += n + recordBytes(buf, o + n);
       if (o > body.length) return undefined;
     }
-    return o === body.length ? out : undefined;
+    return o === body.length ? index : undefined;
   } catch {
     return undefined;
   }

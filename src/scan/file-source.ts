@@ -226,7 +226,7 @@ export class DiskFileSource implements FileSource {
     // Known from the hash pass or the cache (read while the file had exactly this status). Only walked
     // paths have one, and a walk reaches a file through real directories only: no confinement to check.
     const e = p.entries.get(path);
-    const known = e?.type === 'file' ? (p.heads.get(path) ?? (p.cacheHits ? hitHead(p.cacheHits, path) : undefined)) : undefined;
+    const known = e?.type === 'file' ? (p.heads.get(path) ?? (p.cacheHits ? hitHead(p.cacheHits, path, e) : undefined)) : undefined;
     if (e && known && (n <= known.length || known.length === e.size)) return known.subarray(0, n);
     const f = confinedFile(this, part, path, false);
     const head = readConfinedSync(f.abs, f.entry, n);
@@ -239,7 +239,7 @@ export class DiskFileSource implements FileSource {
 
   derived(kind: string, part: PartName, path: string): unknown {
     const p = this.byName.get(part);
-    return p?.cacheHits ? hitDerived(p.cacheHits, path, kind) : undefined;
+    return p?.cacheHits ? hitDerived(p.cacheHits, path, p.entries.get(path), kind) : undefined;
   }
 
   remember(kind: string, part: PartName, path: string, value: unknown): void {

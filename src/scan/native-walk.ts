@@ -235,14 +235,16 @@ function fromColumns(part: PartName, c: NativeColumns): WalkResult {
   const entries = new Map<string, Entry>();
   const order = walkOrder(names, c.levelEnds, isAscii(c.names));
   const stats = new StatColumns(c.ids, c.times);
+  const byRow = new Array<ColumnEntry>(names.length);
   for (let k = 0; k < names.length; k++) {
     const i = order ? (order[k] as number) : k;
     const mode = c.modes[i] as number;
     const e = new ColumnEntry(typeOf(mode), c.sizes[i] as number, mode & 0o7777, stats, i);
     if (e.type === 'symlink') e.linkTarget = targetOf.get(i) as string;
     entries.set(names[i] as string, e);
+    byRow[i] = e;
   }
-  return { entries, warnings: c.errors.map((f) => failureWarning(part, f)) };
+  return { entries, warnings: c.errors.map((f) => failureWarning(part, f)), rows: { names: c.names, entries: byRow } };
 }
 
 /** A part walked in C: its columns, or the JavaScript walk's result for a root the C side cannot take. */

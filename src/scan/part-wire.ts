@@ -6,7 +6,7 @@
  * on the bench's copies tree, the main thread's time receiving five parts fell from about 200 to 50 ms).
  */
 import type { Entry, EntryType } from '../model.js';
-import type { CacheHits } from './cache.js';
+import { hitAt as recordAt, type CacheHits } from './cache.js';
 import type { PartOutcome } from './part-worker.js';
 
 const TYPES: readonly EntryType[] = ['file', 'dir', 'symlink', 'fifo', 'socket', 'char-device', 'block-device'];
@@ -26,7 +26,7 @@ export interface WireOutcome {
   times: BigInt64Array;
   /** Targets of the symlinks, in entry order. */
   links: (string | undefined)[];
-  /** Where each entry's cache record starts, or -1: `CacheHits.at` in entry order. */
+  /** Where each entry's cache record starts, or -1 (`hitAt`), in entry order. */
   hitAt?: Float64Array;
   cacheBuf?: Uint8Array;
   cacheInfo?: NonNullable<PartOutcome['cached']>['info'];
@@ -71,7 +71,7 @@ export function toWire(o: PartOutcome): { wire: WireOutcome; transfer: ArrayBuff
   const times = new BigInt64Array(2 * n);
   const links: (string | undefined)[] = [];
   const names: string[] = [];
-  const hits = o.cached?.hits.at;
+  const hits = o.cached?.hits;
   const hitAt = hits ? new Float64Array(n) : undefined;
   let i = 0;
   for (const [path, e] of o.entries) {
@@ -84,7 +84,7 @@ export function toWire(o: PartOutcome): { wire: WireOutcome; transfer: ArrayBuff
     times[2 * i] = e.mtimeNs;
     times[2 * i + 1] = e.ctimeNs;
     if (e.type === 'symlink') links.push(e.linkTarget);
-    if (hitAt) hitAt[i] = hits?.get(path) ?? -1;
+    if (hits && hitAt) hitAt[i] = recordAt(hits, path, e);
     i++;
   }
   const staged = markStaged(o.entries, o.staged);
@@ -130,6 +130,6 @@ export function fromWire(w: WireOutcome): PartOutcome {
     }
   }
   const out: PartOutcome = { entries, warnings: w.warnings, staged: stagedSet(entries, w.staged) };
-  if (at && w.cacheBuf && w.cacheInfo) out.cached = { hits: { buf: w.cacheBuf, at } satisfies CacheHits, info: w.cacheInfo };
+  if (at && w.cacheBuf && w.cacheInfo) out.cached = { hits: { buf: w.cacheBuf, at, count: at.size } satisfies CacheHits, info: w.cacheInfo };
   return out;
 }

@@ -98,7 +98,7 @@ export function partCache(job: Omit<PartJob, 'id'>, checksum?: (b: Uint8Array) =
 /** A walked part's stage set and cache lookups. */
 export function partOutcome(job: Omit<PartJob, 'id'>, w: WalkResult, cache: CacheSnapshot | undefined): PartOutcome {
   const out: PartOutcome = { entries: w.entries, warnings: w.warnings, staged: partStageSet(job.installDir, w.entries, job.stage) };
-  if (cache) out.cached = { hits: cache.hits(w.entries), info: { size: cache.size, damaged: cache.damaged } };
+  if (cache) out.cached = { hits: cache.hits(w.entries, w.rows), info: { size: cache.size, damaged: cache.damaged } };
   return out;
 }
 

@@ -473,7 +473,7 @@ async function scanParts(
         message: `part ${spec.name} has "stage: []": craft-parts skips it in its collision check, yet stages all its files`,
       });
     }
-    if (o.cached) opts.cache?.keep(spec.installDir, o.cached.info, o.cached.hits);
+    if (o.cached) opts.cache?.keep(spec.installDir, o.cached.info, o.cached.hits, o.entries);
     const part: PartScan = { spec, built: true, entries: o.entries, staged: o.staged, skippedByCheck, digests: new Map(), heads: new Map() };
     if (o.cached) part.cacheHits = o.cached.hits;
     return part;
@@ -558,7 +558,7 @@ function sameFiles(parts: readonly PartScan[], sp: SharedPath): { modes?: ModeWa
 
 /** A file's digest: hashed in this run, or recorded by the cache for its unchanged status. */
 export function digestOf(p: PartScan, path: string): Digest | undefined {
-  return p.digests.get(path) ?? (p.cacheHits ? hitDigest(p.cacheHits, path) : undefined);
+  return p.digests.get(path) ?? (p.cacheHits ? hitDigest(p.cacheHits, path, p.entries.get(path)) : undefined);
 }
 
 /** True when every part in `list` has a known digest at `path` and all are one. */

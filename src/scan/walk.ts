@@ -12,6 +12,17 @@ export interface WalkResult {
   /** Relative POSIX path → entry, in walk order (parents before children). */
   entries: Map<string, Entry>;
   warnings: ScanWarning[];
+  /**
+   * A C walk's entries by row, with the names column they were made from (`WalkRows`): the digest cache
+   * finds its records by row when the names are the ones it was written for.
+   */
+  rows?: WalkRows;
+}
+
+/** A C walk's entries in the order of its columns, and the bytes of its names column. */
+export interface WalkRows {
+  names: Uint8Array;
+  entries: readonly Entry[];
 }
 
 /** The file type from `st_mode`'s S_IFMT bits (one number instead of a BigInt test per predicate). */

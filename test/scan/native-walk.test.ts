@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FsError } from '../../src/errors.js';
 import { digest, partName, type Entry } from '../../src/model.js';
-import { CacheSnapshot, DigestCache, RACY_MARGIN_NS, hitDigestAt } from '../../src/scan/cache.js';
+import { CacheSnapshot, DigestCache, RACY_MARGIN_NS, hitDigest, hitDigestAt } from '../../src/scan/cache.js';
 import { ColumnEntry, nativeWalker, sameInode, walkPartNativeAsync } from '../../src/scan/native-walk.js';
 import { loadProject } from '../../src/scan/project.js';
 import { scan, type ScanResult } from '../../src/scan/scan.js';
@@ -164,7 +164,7 @@ describe.skipIf(!native)(title('the C walker'), () => {
         // The hits, looked up by the entry's row and by its path: the same answer for every entry.
         const hits = snap.hits(walked.entries);
         expect(hits.byRow !== undefined).toBe(name === 'same' && startNs === S);
-        for (const [rel, e] of walked.entries) expect(hitDigestAt(hits, rel, e)).toBe(hitDigestAt(hits, rel));
+        for (const [rel, e] of walked.entries) expect(hitDigestAt(hits, rel, e)).toBe(hitDigestAt(hits, rel, fields(e)));
         expect(files.filter(([rel, e]) => hitDigestAt(hits, rel, e) >= 0).length).toBe(name === 'same' && startNs === S ? 3 : 0);
       }
     }
@@ -195,5 +195,53 @@ describe.skipIf(!native)(title('the C walker'), () => {
     }
     // f, f-link and b/f are one file: six ordered pairs.
     expect(linked).toBe(6);
+  });
+
+  it("finds cache records by the walk's rows while its names are the ones written, and only ever by exact status", async () => {
+    const dir = join(root, 'by-row');
+    mkdirSync(join(dir, 'lib'), { recursive: true });
+    const bodies: Record<string, string> = { a: 'a', 'lib/b.pyc': 'bytes', 'lib/c': 'c' };
+    for (const [rel, body] of Object.entries(bodies)) writeFileSync(join(dir, rel), body);
+    const d = (rel: string) => digest(`xxh64:${Buffer.from(rel.padEnd(8, '_').slice(0, 8)).toString('hex')}`);
+    const w1 = await walkPartNativeAsync(walk, P, dir);
+    const rows = w1.rows!;
+    const files = [...w1.entries].filter(([, e]) => e.type === 'file');
+    const S = files.reduce((m, [, e]) => (e.ctimeNs > m ? e.ctimeNs : m), 0n) + RACY_MARGIN_NS + 1_000_000_000n;
+    const info = { size: 0, damaged: false };
+    // A first run: nothing cached; its walk's rows go into the file with the facts it learnt.
+    const first = await DigestCache.open(join(root, 'by-row-cache'), S);
+    first.keep(dir, info, CacheSnapshot.load(first.dir, dir, S, first.checksum).hits(w1.entries, rows), w1.entries);
+    for (const [rel, e] of files) first.record(dir, rel, e, { digest: d(rel) });
+    expect(first.save()).toMatchObject({ stored: 3 });
+    const load = () => CacheSnapshot.load(first.dir, dir, S, first.checksum);
+
+    // The same names: found by row, no map of paths built, each the digest of its own path.
+    const byRow = load().hits(w1.entries, rows);
+    expect(byRow.at).toBeUndefined();
+    expect(byRow.count).toBe(3);
+    for (const [rel, e] of files) expect(hitDigest(byRow, rel, e)).toBe(d(rel));
+    // Rows that name other entries (as a damaged file could) find nothing their status does not vouch for.
+    const rotated = rows.entries.map((_, i, all) => all[(i + 1) % all.length] as Entry);
+    expect(load().hits(w1.entries, { names: rows.names, entries: rotated }).count).toBe(0);
+
+    // One file rewritten: still by row, less that file; the file saved from those hits keeps its rows.
+    writeFileSync(join(dir, 'lib/c'), 'C');
+    const w2 = await walkPartNativeAsync(walk, P, dir);
+    const later = BigInt(Date.now()) * 1_000_000n + RACY_MARGIN_NS + 1_000_000_000n;
+    const second = await DigestCache.open(first.dir, later);
+    const kept = CacheSnapshot.load(second.dir, dir, later, second.checksum).hits(w2.entries, w2.rows);
+    expect([kept.at, kept.count]).toEqual([undefined, 2]);
+    second.keep(dir, { size: 3, damaged: false }, kept, w2.entries);
+    expect(second.save()).toMatchObject({ stored: 2 });
+    const again = CacheSnapshot.load(second.dir, dir, later, second.checksum).hits(w2.entries, w2.rows);
+    expect(again.at).toBeUndefined();
+    expect(files.map(([rel]) => hitDigest(again, rel, w2.entries.get(rel)))).toEqual([d('a'), d('lib/b.pyc'), undefined]);
+
+    // A file added changes the names: found by path instead, with the same answers.
+    writeFileSync(join(dir, 'lib/added'), 'new');
+    const w3 = await walkPartNativeAsync(walk, P, dir);
+    const byPath = CacheSnapshot.load(second.dir, dir, later, second.checksum).hits(w3.entries, w3.rows);
+    expect(byPath.at).toBeDefined();
+    expect(files.map(([rel]) => hitDigest(byPath, rel, w3.entries.get(rel)))).toEqual([d('a'), d('lib/b.pyc'), undefined]);
   });
 });

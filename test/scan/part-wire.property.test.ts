@@ -50,7 +50,7 @@ const outcomeArb: fc.Arbitrary<PartOutcome> = fc
           const h = hits[i];
           if (h !== undefined) at.set(p, h);
         });
-        o.cached = { hits: { buf: Uint8Array.from([1, 2, 3]), at }, info: { size: at.size, damaged } };
+        o.cached = { hits: { buf: Uint8Array.from([1, 2, 3]), at, count: at.size }, info: { size: at.size, damaged } };
       }
       return o;
     }),
@@ -66,9 +66,9 @@ describe('part wire format', () => {
   it('a part scan arrives as it was sent', () => {
     fc.assert(
       fc.property(outcomeArb, (o) => {
-        const expected = { entries: [...o.entries], staged: [...o.staged], cached: o.cached && { at: [...o.cached.hits.at], buf: [...o.cached.hits.buf], info: o.cached.info }, warnings: o.warnings };
+        const expected = { entries: [...o.entries], staged: [...o.staged], cached: o.cached && { at: [...(o.cached.hits.at ?? [])], count: o.cached.hits.count, buf: [...o.cached.hits.buf], info: o.cached.info }, warnings: o.warnings };
         const got = sendAndReceive(o);
-        expect({ entries: [...got.entries], staged: [...got.staged], cached: got.cached && { at: [...got.cached.hits.at], buf: [...got.cached.hits.buf], info: got.cached.info }, warnings: got.warnings }).toEqual(expected);
+        expect({ entries: [...got.entries], staged: [...got.staged], cached: got.cached && { at: [...(got.cached.hits.at ?? [])], count: got.cached.hits.count, buf: [...got.cached.hits.buf], info: got.cached.info }, warnings: got.warnings }).toEqual(expected);
       }),
       { numRuns: 500 },
     );
