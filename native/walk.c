@@ -7,8 +7,8 @@
  * Breadth-first, a level at a time; each level's entries are sorted by their relative path's bytes.
  * Failures are returned as data: [op, code, relative path], op being "list", "stat" or "readlink".
  *
- * Also `trimMemory()`: glibc's malloc_trim(0), which Node does not expose (`releaseFreedMemory` in
- * src/scan/native-walk.ts says why the CLI calls it).
+ * Also `trimMemoryAsync()`: glibc's malloc_trim(0), which Node does not expose, on the thread pool
+ * (`releaseFreedMemory` in src/scan/native-walk.ts says why the CLI calls it).
  *
  * Plain N-API (node_api.h, version 8), no other dependency: built by scripts/build-native.mjs.
  */
@@ -450,21 +450,57 @@ static napi_value WalkAsync(napi_env env, napi_callback_info info) {
   return promise;
 }
 
-static napi_value TrimMemory(napi_env env, napi_callback_info info) {
-  (void)info;
-  napi_value out;
+/* trimMemoryAsync(): Promise<boolean>, malloc_trim(0) on libuv's thread pool. glibc locks each arena while
+ * it trims it, so the main thread goes on allocating meanwhile; called every 100 ms on the main thread,
+ * the trim had cost a warm run about 17 ms of its critical path. */
+typedef struct {
+  int released;
+  napi_async_work work;
+  napi_deferred deferred;
+} async_trim;
+
+static void trim_execute(napi_env env, void *data) {
+  (void)env;
+  async_trim *t = data;
 #ifdef __GLIBC__
-  napi_get_boolean(env, malloc_trim(0) != 0, &out);
+  t->released = malloc_trim(0) != 0;
 #else
-  napi_get_boolean(env, false, &out);
+  t->released = 0;
 #endif
-  return out;
+}
+
+static void trim_complete(napi_env env, napi_status status, void *data) {
+  async_trim *t = data;
+  napi_value out;
+  napi_get_boolean(env, status == napi_ok && t->released, &out);
+  napi_resolve_deferred(env, t->deferred, out);
+  napi_delete_async_work(env, t->work);
+  free(t);
+}
+
+static napi_value TrimMemoryAsync(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value promise, name;
+  async_trim *t = calloc(1, sizeof(async_trim));
+  if (!t) {
+    napi_throw_error(env, "ENOMEM", "out of memory");
+    return NULL;
+  }
+  if (napi_create_promise(env, &t->deferred, &promise) != napi_ok ||
+      napi_create_string_utf8(env, "stagefix-trim", NAPI_AUTO_LENGTH, &name) != napi_ok ||
+      napi_create_async_work(env, NULL, name, trim_execute, trim_complete, t, &t->work) != napi_ok ||
+      napi_queue_async_work(env, t->work) != napi_ok) {
+    free(t);
+    napi_throw_error(env, NULL, "could not start the trim");
+    return NULL;
+  }
+  return promise;
 }
 
 NAPI_MODULE_INIT() {
   napi_value fn;
-  if (napi_create_function(env, "trimMemory", NAPI_AUTO_LENGTH, TrimMemory, NULL, &fn) != napi_ok) return NULL;
-  if (napi_set_named_property(env, exports, "trimMemory", fn) != napi_ok) return NULL;
+  if (napi_create_function(env, "trimMemoryAsync", NAPI_AUTO_LENGTH, TrimMemoryAsync, NULL, &fn) != napi_ok) return NULL;
+  if (napi_set_named_property(env, exports, "trimMemoryAsync", fn) != napi_ok) return NULL;
   if (napi_create_function(env, "walkAsync", NAPI_AUTO_LENGTH, WalkAsync, NULL, &fn) != napi_ok) return NULL;
   if (napi_set_named_property(env, exports, "walkAsync", fn) != napi_ok) return NULL;
   return exports;
