@@ -38,7 +38,7 @@ export interface WireOutcome {
   staged: { marks: Uint8Array; extra: string[] };
 }
 
-function markStaged(entries: Map<string, Entry>, staged: Set<string>): WireOutcome['staged'] {
+function markStaged(entries: Map<string, Entry>, staged: ReadonlySet<string>): WireOutcome['staged'] {
   const marks = new Uint8Array(entries.size);
   let i = 0;
   let inEntries = 0;

@@ -31,7 +31,7 @@ export interface PartOutcome {
   entries: Map<string, Entry>;
   warnings: ScanWarning[];
   /** The paths craft-parts stages for this part (`part-wire.ts` sends it as a mark per entry). */
-  staged: Set<string>;
+  staged: ReadonlySet<string>;
   /** Files whose status matched the digest cache, with their digests. */
   cached?: { hits: CacheHits; info: SnapshotInfo };
 }
@@ -77,7 +77,7 @@ export function outsideTargetType(root: string, path: string, target: string): L
 }
 
 /** The part's stage set from its walk; the default `stage` needs neither globbing nor link stats. */
-export function partStageSet(installDir: string, entries: Map<string, Entry>, stage: string[] | undefined): Set<string> {
+export function partStageSet(installDir: string, entries: Map<string, Entry>, stage: string[] | undefined): ReadonlySet<string> {
   if (isDefaultStage(stage)) return defaultStageSet(entries);
   return stageSet(toListing(installDir, entries), stage, { installDir });
 }

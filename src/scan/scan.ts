@@ -52,7 +52,7 @@ export interface PartScan {
   built: boolean;
   entries: Map<string, Entry>;
   /** Paths craft-parts would stage for this part (and compare). */
-  staged: Set<string>;
+  staged: ReadonlySet<string>;
   /** `stage: []` makes craft-parts skip the part in its check (a quirk); we follow it and warn. */
   skippedByCheck: boolean;
   /** xxh64 of every regular file hashed in this run, by path; classification adds more. Cache hits' are in `cacheHits` (`digestOf`). */

@@ -10,6 +10,7 @@ import { CraftSemanticsError } from '../../../src/scan/craft/errors.js';
 import {
   defaultMigratable,
   defaultStageSet,
+  MapKeys,
   isDefaultStage,
   migratable,
   migratableByGlob,
@@ -53,7 +54,7 @@ const listingArb: fc.Arbitrary<ListingEntry[]> = fc
   });
 
 const DEFAULTS = [undefined, ['*'], ['*', '*'], ['\\*']];
-const sorted = (s: Set<string>): string[] => [...s].sort();
+const sorted = (s: ReadonlySet<string>): string[] => [...s].sort();
 
 describe('default stage set', () => {
   it('recognises the stage lists that mean the default', () => {
@@ -68,6 +69,7 @@ describe('default stage set', () => {
 
   it('equals the globbing algorithm on random walk listings', () => {
     let compared = 0;
+    let viaKeys = 0;
     fc.assert(
       fc.property(listingArb, fc.constantFrom(...DEFAULTS), fc.constantFrom('3.10', '3.11', '3.12'), (listing, stage, python) => {
         let slow;
@@ -88,11 +90,27 @@ describe('default stage set', () => {
         expect(sorted(fast.dirs)).toEqual(sorted(slow.dirs));
         const viaDispatch = migratable(listing, stage);
         expect(sorted(viaDispatch.files)).toEqual(sorted(slow.files));
-        expect(sorted(defaultStageSet(listing.map((e) => e.path)))).toEqual(sorted(new Set([...slow.files, ...slow.dirs])));
+        const want = defaultStageSet(listing.map((e) => e.path));
+        expect(sorted(want)).toEqual(sorted(new Set([...slow.files, ...slow.dirs])));
+        // From a walk's map (the map's own keys when no path is hidden): the same paths in the same
+        // order, asked every way a caller asks a set.
+        const walk = new Map(listing.map((e) => [e.path, e]));
+        const got = defaultStageSet(walk);
+        if (got instanceof MapKeys) viaKeys++;
+        expect([...got]).toEqual([...want]);
+        expect(got.size).toBe(want.size);
+        const visited: string[] = [];
+        got.forEach((v, k) => visited.push(v === k ? v : `${v}!=${k}`));
+        expect(visited).toEqual([...want]);
+        expect([...got.entries()]).toEqual([...want.entries()]);
+        expect([...got.keys(), ...got.values()]).toEqual([...want.keys(), ...want.values()]);
+        for (const e of listing) expect(got.has(e.path)).toBe(want.has(e.path));
         compared++;
       }),
       { seed: 7, numRuns: FULL ? 20_000 : 2_000, interruptAfterTimeLimit: FULL ? 120_000 : 15_000 },
     );
     expect(compared).toBeGreaterThan(100);
+    // Both kinds of walk were met: with a hidden top-level path (a set) and without (the map's keys).
+    expect([viaKeys > 10, compared - viaKeys > 10]).toEqual([true, true]);
   }, 60_000);
 });

@@ -15,7 +15,7 @@ const venv: ListingEntry[] = [
   d('lib'), d('lib/python3.12'), f('lib/python3.12/a.py'), d('lib/python3.12/.cache'), f('lib/python3.12/.cache/x'),
   l('lib64', 'lib'), f('pyvenv.cfg'), d('.hidden'), f('.hidden/y'), f('.dotfile'),
 ];
-const sorted = (s: Set<string>) => [...s].sort();
+const sorted = (s: ReadonlySet<string>) => [...s].sort();
 const code = (fn: () => unknown): string | undefined => {
   try {
     fn();
