@@ -36,14 +36,19 @@ export class StagedView {
 
   constructor(scan: ScanResult) {
     this.parts = scan.parts.map((p) => p.spec.name);
-    for (const p of scan.parts) {
-      p.staged.forEach((path) => {
-        const entry = p.entries.get(path);
-        // In the stage set but not on disk (a parent resolved through a dangling link): nothing to stage.
-        if (entry) this.map.set(path, { part: p.spec.name, entry });
-      });
+    // Which part wins each path first, as an index (a path of every part of the bench's copies tree is in
+    // six: one object per part and path was five to throw away), then one entry per path. A map keeps a
+    // key where it was first set, so the order is the same either way.
+    const winner = new Map<string, number>();
+    scan.parts.forEach((p, i) => {
+      // In the stage set but not on disk (a parent resolved through a dangling link): nothing to stage.
+      p.staged.forEach((path) => p.entries.has(path) && winner.set(path, i));
       this.byPart.set(p.spec.name, p);
-    }
+    });
+    winner.forEach((i, path) => {
+      const p = scan.parts[i] as PartScan;
+      this.map.set(path, { part: p.spec.name, entry: p.entries.get(path) as Entry });
+    });
   }
 
   /** What the stage holds at `path` (no link following). */

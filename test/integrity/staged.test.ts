@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StagedView } from '../../src/integrity/staged.js';
 import { projectFromPartArgs } from '../../src/scan/project.js';
-import { scan } from '../../src/scan/scan.js';
+import type { Entry } from '../../src/model.js';
+import { scan, type ScanResult } from '../../src/scan/scan.js';
 import { makeTree } from '../helpers/tree.js';
 
 describe('StagedView', () => {
@@ -27,8 +28,17 @@ describe('StagedView', () => {
       'bin/abs': { symlink: '/usr/bin/python3.12' },
       'bin/build': { symlink: '/root/parts/a/install/usr/lib/real/file' },
     });
-    const result = await scan(projectFromPartArgs([`a=${join(dir, 'a')}`, `b=${join(dir, 'b')}`], dir));
+    result = await scan(projectFromPartArgs([`a=${join(dir, 'a')}`, `b=${join(dir, 'b')}`], dir));
     view = new StagedView(result);
+  });
+  let result: ScanResult;
+
+  it('holds every staged path in the order parts first stage it, each with the last part’s entry', () => {
+    const want = new Map<string, { part: string; entry: Entry }>();
+    for (const p of result.parts) for (const path of p.staged) if (p.entries.has(path)) want.set(path, { part: p.spec.name, entry: p.entries.get(path) as Entry });
+    expect([...view.entries()]).toEqual([...want]);
+    // Shared paths come where part a put them, not after b's own.
+    expect([...view.paths()].indexOf('shared.txt')).toBeLessThan([...view.paths()].indexOf('bin/through'));
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
