@@ -470,7 +470,10 @@ export class DigestCache {
     try {
       for (const p of this.parts.values()) {
         const keptSize = p.saved ? p.saved.size : (p.kept?.count ?? 0);
-        if (p.fresh.size === 0 && keptSize === p.loadedSize) continue;
+        // Found by path for a C walk: the file's rows are not this walk's, and written with them the
+        // next run finds its records by row (a format upgrade, files added, a JavaScript walk before).
+        const rowsStale = p.kept?.at !== undefined && p.kept.namesKey !== undefined && p.kept.count > 0;
+        if (p.fresh.size === 0 && keptSize === p.loadedSize && !rowsStale) continue;
         mkdirSync(join(this.dir, 'digests'), { recursive: true, mode: 0o700 });
         let next = p.saved;
         if (!next) next = keptRecords(p);

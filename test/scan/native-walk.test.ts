@@ -243,5 +243,15 @@ describe.skipIf(!native)(title('the C walker'), () => {
     const byPath = CacheSnapshot.load(second.dir, dir, later, second.checksum).hits(w3.entries, w3.rows);
     expect(byPath.at).toBeDefined();
     expect(files.map(([rel]) => hitDigest(byPath, rel, w3.entries.get(rel)))).toEqual([d('a'), d('lib/b.pyc'), undefined]);
+    // Nothing new was learnt, yet the file is written again with this walk's rows: the next run finds them by row.
+    const third = await DigestCache.open(first.dir, later);
+    third.keep(dir, { size: 2, damaged: false }, byPath, w3.entries);
+    expect(third.save()).toMatchObject({ stored: 2 });
+    const next = CacheSnapshot.load(third.dir, dir, later, third.checksum).hits(w3.entries, w3.rows);
+    expect([next.at, next.count]).toEqual([undefined, 2]);
+    // A file whose rows are this walk's is left as it is.
+    const fourth = await DigestCache.open(first.dir, later);
+    fourth.keep(dir, { size: 2, damaged: false }, next, w3.entries);
+    expect(fourth.save()).toMatchObject({ stored: 0 });
   });
 });
