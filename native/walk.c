@@ -427,21 +427,32 @@ static void complete(napi_env env, napi_status status, void *data) {
   free(w);
 }
 
+/* A promise that `complete` settles once `execute` has run on libuv's thread pool with `data`; NULL
+ * when the work could not be queued (the caller frees `data`). */
+static napi_value queue_work(napi_env env, const char *name, napi_async_execute_callback execute,
+                             napi_async_complete_callback complete, void *data, napi_deferred *deferred,
+                             napi_async_work *work) {
+  napi_value promise, resource;
+  if (napi_create_promise(env, deferred, &promise) != napi_ok ||
+      napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &resource) != napi_ok ||
+      napi_create_async_work(env, NULL, resource, execute, complete, data, work) != napi_ok ||
+      napi_queue_async_work(env, *work) != napi_ok)
+    return NULL;
+  return promise;
+}
+
 static napi_value WalkAsync(napi_env env, napi_callback_info info) {
   char *root = root_arg(env, info);
   if (!root) return NULL;
   async_walk *w = calloc(1, sizeof(async_walk));
-  napi_value promise, name;
   if (!w) {
     free(root);
     napi_throw_error(env, "ENOMEM", "out of memory");
     return NULL;
   }
   w->root = root;
-  if (napi_create_promise(env, &w->deferred, &promise) != napi_ok ||
-      napi_create_string_utf8(env, "stagefix-walk", NAPI_AUTO_LENGTH, &name) != napi_ok ||
-      napi_create_async_work(env, NULL, name, execute, complete, w, &w->work) != napi_ok ||
-      napi_queue_async_work(env, w->work) != napi_ok) {
+  napi_value promise = queue_work(env, "stagefix-walk", execute, complete, w, &w->deferred, &w->work);
+  if (!promise) {
     free(root);
     free(w);
     napi_throw_error(env, NULL, "could not start the walk");
@@ -480,16 +491,13 @@ static void trim_complete(napi_env env, napi_status status, void *data) {
 
 static napi_value TrimMemoryAsync(napi_env env, napi_callback_info info) {
   (void)info;
-  napi_value promise, name;
   async_trim *t = calloc(1, sizeof(async_trim));
   if (!t) {
     napi_throw_error(env, "ENOMEM", "out of memory");
     return NULL;
   }
-  if (napi_create_promise(env, &t->deferred, &promise) != napi_ok ||
-      napi_create_string_utf8(env, "stagefix-trim", NAPI_AUTO_LENGTH, &name) != napi_ok ||
-      napi_create_async_work(env, NULL, name, trim_execute, trim_complete, t, &t->work) != napi_ok ||
-      napi_queue_async_work(env, t->work) != napi_ok) {
+  napi_value promise = queue_work(env, "stagefix-trim", trim_execute, trim_complete, t, &t->deferred, &t->work);
+  if (!promise) {
     free(t);
     napi_throw_error(env, NULL, "could not start the trim");
     return NULL;
