@@ -12,6 +12,7 @@ import { makeTree } from '../helpers/tree.js';
 describe('StagedView', () => {
   let dir: string;
   let view: StagedView;
+  let result: ScanResult;
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'stagefix-staged-'));
     makeTree(join(dir, 'a'), {
@@ -31,7 +32,6 @@ describe('StagedView', () => {
     result = await scan(projectFromPartArgs([`a=${join(dir, 'a')}`, `b=${join(dir, 'b')}`], dir));
     view = new StagedView(result);
   });
-  let result: ScanResult;
 
   it('holds every staged path in the order parts first stage it, each with the last part’s entry', () => {
     const want = new Map<string, { part: string; entry: Entry }>();
