@@ -396,6 +396,8 @@ type Rec = { raw: Uint8Array; row: number } | { e: Entry; f: Facts };
 
 /** A C walk's row of `e`, or `NO_ROW`. */
 const rowOf = (e: Entry | undefined): number => (e instanceof ColumnEntry ? e.row : NO_ROW);
+/** The row a record is written with. */
+const recRow = (r: Rec): number => ('raw' in r ? r.row : rowOf(r.e));
 
 const factsOf = (r: Rec): Facts => ('raw' in r ? factsAt(r.raw, 0) : r.f);
 
@@ -483,7 +485,7 @@ export class DigestCache {
           next.set(rel, old ? { e: r.e, f: mergeFacts(factsOf(old), r.f) } : r);
         }
         // Rows are written only when every record has one in the walk the names key is of.
-        const rows = p.kept?.namesKey !== undefined && [...next.values()].every((r) => ('raw' in r ? r.row : rowOf(r.e)) !== NO_ROW);
+        const rows = p.kept?.namesKey !== undefined && [...next.values()].every((r) => recRow(r) !== NO_ROW);
         const bytes = encode(p.canonical, this.startNs, next, this.checksum, rows ? p.kept?.namesKey : undefined);
         replaceFileAtomically(p.file, bytes);
         this.stats.stored += next.size;
@@ -557,7 +559,7 @@ export function encode(installDir: string, startNs: bigint, entries: Map<string,
   for (const [k, r] of entries) {
     const raw = escaped.get(k);
     const len = raw ? raw.length : Buffer.byteLength(k);
-    o = buf.writeUInt32LE(namesKey === undefined ? NO_ROW : 'raw' in r ? r.row : rowOf(r.e), o);
+    o = buf.writeUInt32LE(namesKey === undefined ? NO_ROW : recRow(r), o);
     o = buf.writeUInt32LE(len, o);
     o += raw ? raw.copy(buf, o) : buf.write(k, o, len, 'utf8');
     if ('raw' in r) {

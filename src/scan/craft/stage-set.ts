@@ -74,18 +74,17 @@ export function defaultMigratable(listing: Iterable<{ path: string; type: Listin
  * hidden top-level name (the common case), the map's own keys (`MapKeys`), not a copy.
  */
 export function defaultStageSet(paths: Iterable<string> | ReadonlyMap<string, unknown>): ReadonlySet<string> {
+  let names = paths as Iterable<string>;
   if (paths instanceof Map) {
     const walk = paths as ReadonlyMap<string, unknown>;
     let hidden = false;
     // forEach: no iterator result per path (see `CacheSnapshot.hits`).
     walk.forEach((_, p) => (hidden ||= underHiddenTop(p)));
     if (!hidden) return new MapKeys(walk);
-    const out = new Set<string>();
-    walk.forEach((_, p) => underHiddenTop(p) || out.add(p));
-    return out;
+    names = walk.keys();
   }
   const out = new Set<string>();
-  for (const p of paths as Iterable<string>) if (!underHiddenTop(p)) out.add(p);
+  for (const p of names) if (!underHiddenTop(p)) out.add(p);
   return out;
 }
 
