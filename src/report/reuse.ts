@@ -51,12 +51,12 @@ export interface StoredReport {
 
 /**
  * What names the running stagefix build: the status of the file this module was loaded from (the bundle,
- * or `dist/report/reuse.js`, both written anew by every build). Undefined when running from the
+ * `dist/bundle/stagefix.cjs`, or `dist/report/reuse.js`, both written anew by every build). Undefined when running from the
  * TypeScript sources, where an edited rule would not change it: no report is reused then.
  */
 export function codeIdentity(): string | undefined {
   const self = fileURLToPath(import.meta.url);
-  if (!self.endsWith('.js')) return undefined;
+  if (!/\.c?js$/.test(self)) return undefined;
   try {
     const st = statSync(self, { bigint: true });
     return `${self}:${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;

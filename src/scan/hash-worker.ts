@@ -98,10 +98,14 @@ export function makeHasher(api: Api): (job: HashJob) => HashResult {
 export const WORKER_MARK = 'stagefix-hash-worker';
 
 const port = parentPort;
+// Not a top-level await: the CLI's bundle, which imports this module for `makeHasher`, is CommonJS.
+// Messages wait in the port until the listener is on.
 if (port && (workerData as { mark?: string } | undefined)?.mark === WORKER_MARK) {
-  const hash = makeHasher(await xxhashApi());
-  port.on('message', (msg: { id: number; job: HashJob }) => {
-    const r = hash(msg.job);
-    port.postMessage({ id: msg.id, result: r }, [r.digests.buffer as ArrayBuffer, r.status.buffer as ArrayBuffer, r.sizes.buffer as ArrayBuffer, r.heads.buffer as ArrayBuffer]);
+  void xxhashApi().then((api) => {
+    const hash = makeHasher(api);
+    port.on('message', (msg: { id: number; job: HashJob }) => {
+      const r = hash(msg.job);
+      port.postMessage({ id: msg.id, result: r }, [r.digests.buffer as ArrayBuffer, r.status.buffer as ArrayBuffer, r.sizes.buffer as ArrayBuffer, r.heads.buffer as ArrayBuffer]);
+    });
   });
 }

@@ -1,10 +1,11 @@
 /**
  * The launcher runs the bundled CLI (`npm run build` writes dist/bundle/): it must answer exactly as the
  * module tree does, and its worker threads must start from the bundle directory (otherwise the scan
- * would silently fall back to one thread).
+ * would silently fall back to one thread). It compiles the bundle with the V8 code cache the build
+ * wrote, but only a cache made from these very bytes by this Node (src/cli/boot.ts).
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -17,6 +18,7 @@ import { EXAMPLE } from '../helpers/tree.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const BUNDLE = join(ROOT, 'dist', 'bundle');
+const BOOT = pathToFileURL(join(ROOT, 'dist', 'cli', 'boot.js')).href;
 const tmp = mkdtempSync(join(tmpdir(), 'stagefix-bundle-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -29,7 +31,7 @@ const stable = (json: string): unknown => {
 
 describe('bundled CLI', () => {
   it('is built by npm run build', () => {
-    for (const f of ['stagefix.js', 'part-worker.js', 'hash-worker.js', 'pyc-worker.js']) expect(existsSync(join(BUNDLE, f)), `${f}: run npm run build`).toBe(true);
+    for (const f of ['stagefix.cjs', 'stagefix.cjs.v8cache', 'part-worker.js', 'hash-worker.js', 'pyc-worker.js']) expect(existsSync(join(BUNDLE, f)), `${f}: run npm run build`).toBe(true);
   });
 
   it('bin/stagefix.js gives the in-process answer on the example (json and text)', async () => {
@@ -48,7 +50,8 @@ describe('bundled CLI', () => {
     const built = existsSync(join(ROOT, 'dist', 'native', 'walk.node'));
     // Which shared objects the process loaded: the C walker is one when the bundle found it.
     const script = [
-      `const { main } = await import(${JSON.stringify(pathToFileURL(join(BUNDLE, 'stagefix.js')).href)});`,
+      `const { loadBundle } = await import(${JSON.stringify(BOOT)});`,
+      `const { main } = loadBundle(${JSON.stringify(join(BUNDLE, 'stagefix.cjs'))});`,
       `await main(['report', '--quiet', '--no-cache', '--format', 'json=/dev/null', ${JSON.stringify(EXAMPLE)}]);`,
       `console.log('loaded:' + process.report.getReport().sharedObjects.some((s) => s.endsWith('/walk.node')));`,
     ].join('\n');
@@ -110,5 +113,75 @@ describe('bundled CLI', () => {
     } finally {
       await w.terminate();
     }
+  });
+});
+
+describe('the code cache (src/cli/boot.ts)', () => {
+  /** `stagefix ...argv` from `bundle` in a new Node (with `flags`): what became of the code cache, and stdout. */
+  const boot = (bundle: string, argv: string[], flags: string[] = []): { use: string; out: string } => {
+    const script = [
+      `const { loadBundle } = await import(${JSON.stringify(BOOT)});`,
+      `const booted = loadBundle(${JSON.stringify(bundle)});`,
+      `console.log(booted.codeCache);`,
+      `process.exitCode = await booted.main(${JSON.stringify(argv)});`,
+    ].join('\n');
+    const out = execFileSync(process.execPath, [...flags, '--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', CI: 'true' } });
+    const nl = out.indexOf('\n');
+    return { use: out.slice(0, nl), out: out.slice(nl + 1) };
+  };
+  /** dist/bundle and the C walker copied to a directory of their own, without the code cache. */
+  const replica = (name: string): string => {
+    const dir = join(tmp, name, 'bundle');
+    cpSync(BUNDLE, dir, { recursive: true, filter: (f) => !f.endsWith('.v8cache') });
+    const walker = join(ROOT, 'dist', 'native', 'walk.node');
+    if (existsSync(walker)) cpSync(walker, join(tmp, name, 'native', 'walk.node'));
+    return join(dir, 'stagefix.cjs');
+  };
+  const report = ['report', '--no-cache', '--format', 'json', EXAMPLE];
+
+  it("the build's cache is used and answers as the bundle compiled from source", () => {
+    const used = boot(join(BUNDLE, 'stagefix.cjs'), report);
+    expect(used.use).toBe('used');
+    const fresh = boot(replica('fresh'), report);
+    expect(fresh.use).toBe('none');
+    expect(stable(used.out)).toEqual(stable(fresh.out));
+  });
+
+  it('is not handed to V8 for an edited bundle of the same length, which V8 alone would run as the old code', () => {
+    const bundle = replica('edited');
+    const text = readFileSync(bundle, 'latin1');
+    const edited = text.replace("VERSION = \"0.1.0\"", "VERSION = \"0.1.9\"");
+    expect(edited.length === text.length && edited !== text).toBe(true);
+    writeFileSync(bundle, edited, 'latin1');
+    const cache = readFileSync(join(BUNDLE, 'stagefix.cjs.v8cache'));
+    writeFileSync(`${bundle}.v8cache`, cache);
+    expect(boot(bundle, ['--version'])).toEqual({ use: 'stale', out: '0.1.9\n' });
+    // What boot.ts guards against: V8 checks a cache against the source's length only.
+    const raw = [
+      `import { readFileSync } from 'node:fs'; import { createRequire } from 'node:module'; import { Script } from 'node:vm';`,
+      `import { setFlagsFromString } from 'node:v8'; setFlagsFromString('--heap-growing-percent=30');`,
+      `const f = ${JSON.stringify(bundle)};`,
+      `const raw = readFileSync(f + '.v8cache'); const cachedData = raw.subarray(raw.indexOf(10) + 1);`,
+      `const s = new Script('(function (exports, require, module, __filename, __dirname) {' + readFileSync(f, 'utf8') + '\\n})', { filename: f, cachedData });`,
+      `const m = { exports: {} }; s.runInThisContext().call(m.exports, m.exports, createRequire(f), m, f, '.');`,
+      `console.log(s.cachedDataRejected); await m.exports.main(['--version']);`,
+    ].join('\n');
+    expect(execFileSync(process.execPath, ['--input-type=module', '-e', raw], { encoding: 'utf8' })).toBe('false\n0.1.0\n');
+  });
+
+  it('is not handed to V8 when its bytes are damaged', () => {
+    const bundle = replica('damaged');
+    const cache = readFileSync(join(BUNDLE, 'stagefix.cjs.v8cache'));
+    cache[cache.length - 100] = (cache[cache.length - 100] as number) ^ 0xff;
+    writeFileSync(`${bundle}.v8cache`, cache);
+    const damaged = boot(bundle, report);
+    expect(damaged.use).toBe('stale');
+    expect(stable(damaged.out)).toEqual(stable(boot(join(BUNDLE, 'stagefix.cjs'), report).out));
+  });
+
+  it('made under other V8 flags, V8 refuses it and the bundle compiles from source', () => {
+    const refused = boot(join(BUNDLE, 'stagefix.cjs'), report, ['--stack-size=2000']);
+    expect(refused.use).toBe('refused');
+    expect(stable(refused.out)).toEqual(stable(boot(join(BUNDLE, 'stagefix.cjs'), report).out));
   });
 });
