@@ -1,12 +1,13 @@
 /**
  * The performance benchmark of issue 6. Not part of `npm test`:
  *
- *   npx tsx bench/run.ts [--reps N] [--only copies,mixed,scale] [--no-write]
+ *   npx tsx bench/run.ts [--reps N] [--only copies,mixed,scale,startup] [--no-write]
  *
  * Builds the projects once (bench/projects.ts, cached in bench/.work/), builds stagefix (`npm run build`), warms
  * the page cache, then measures with several repetitions and takes the median of each:
  *   floor     walk every part (`find`) and read once every regular file sharing a path with another
- *             part (`xargs cat`), one stream: the work no content check can avoid;
+ *             part (`xargs cat`), one stream: the work no content check can avoid; and the same reads
+ *             alone, one thread per core, in C (bench/read-floor.c): the least any checker could cost;
  *   baselines two byte-compare checks: `cmp` for every pair of parts that ship a regular file at a shared
  *             path (a process per pair, as a shell script does it; one run, it is slow), and `diff -rq`
  *             for every pair of parts (a process per pair of trees);
@@ -18,7 +19,9 @@
  *             changes, so the report is analysed again with the digest cache: what a run after a small
  *             change costs); warm with the JavaScript walk (`STAGEFIX_NATIVE=0`, no report reuse) when
  *             the C walker was built;
- * and `report` on 2, 3, 4 and 6 copies to show how the cost grows. Wall time and peak RSS
+ * and `report` on 2, 3, 4 and 6 copies to show how the cost grows; and start-up (`--only startup`): the
+ * CLI on the bundled example with and without V8's code cache (src/cli/boot.ts; `STAGEFIX_CODE_CACHE=0`),
+ * alternating, against Node's own start (`node -e 0`). Wall time and peak RSS
  * (`/usr/bin/time`), ratios to the floor and the baselines; the table goes into docs/performance.md
  * between the bench markers.
  */
@@ -34,7 +37,7 @@ const flag = (name: string): string | undefined => {
   return i >= 0 ? args[i + 1] : undefined;
 };
 const REPS = Number(flag('--reps') ?? 5);
-const ONLY = (flag('--only') ?? 'copies,mixed,scale').split(',');
+const ONLY = (flag('--only') ?? 'copies,mixed,scale,startup').split(',');
 const WRITE = !args.includes('--no-write');
 const log = (s: string): void => void process.stderr.write(`${s}\n`);
 
@@ -65,14 +68,23 @@ function median(xs: number[]): number {
   return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 }
 
-function measure(label: string, cmd: string, reps = REPS): Sample {
-  const xs: Sample[] = [];
-  for (let i = 0; i < reps; i++) {
-    xs.push(run(cmd));
-  }
+function summarise(label: string, xs: Sample[]): Sample {
   const s = { wallS: median(xs.map((x) => x.wallS)), rssMB: median(xs.map((x) => x.rssMB)), cpuS: median(xs.map((x) => x.cpuS)) };
   log(`  ${label.padEnd(28)} ${s.wallS.toFixed(2)} s  cpu ${s.cpuS.toFixed(2)} s  ${s.rssMB.toFixed(0)} MB  (${xs.map((x) => x.wallS.toFixed(2)).join(' ')})  load ${loadavg()[0]?.toFixed(1)}`);
   return s;
+}
+
+function measure(label: string, cmd: string, reps = REPS): Sample {
+  const xs: Sample[] = [];
+  for (let i = 0; i < reps; i++) xs.push(run(cmd));
+  return summarise(label, xs);
+}
+
+/** Two commands run in turn, `reps` times each: a drift in the machine's load falls on both alike. */
+function measureInTurn(labels: [string, string], cmds: [string, string], reps: number): [Sample, Sample] {
+  const xs: [Sample[], Sample[]] = [[], []];
+  for (let i = 0; i < reps; i++) for (const k of [0, 1] as const) xs[k].push(run(cmds[k]));
+  return [summarise(labels[0], xs[0]), summarise(labels[1], xs[1])];
 }
 
 const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
@@ -197,6 +209,7 @@ function benchTree(p: BenchProject): void {
   run(floorCmd);
   run(cold);
   const floor = measure('floor (find + cat)', floorCmd);
+  const readFloor = READ_FLOOR ? measure(`read floor (C, ${availableParallelism()} threads)`, `${q(READ_FLOOR)} ${q(t.listFile)} ${availableParallelism()}`) : undefined;
   const stat = measure('stat walk (find -printf)', statCmd);
   const baseline = measure(`baseline (diff -rq × ${pairs.length})`, baselineCmd, Math.min(REPS, 3));
   const craft = measure("craft-parts' check (oracle)", craftCmd, 1);
@@ -217,6 +230,7 @@ function benchTree(p: BenchProject): void {
   const warmJsS = NATIVE ? measure('stagefix report (warm, JS walk)', `STAGEFIX_NATIVE=0 ${warm}`) : undefined;
   const ratios = { floor: floor.wallS, cmp: cmp.wallS, baseline: baseline.wallS, craft: craft.wallS };
   rows.push({ tree: p.name, what: 'I/O floor: `find` + `xargs cat`', s: floor });
+  if (readFloor) rows.push({ tree: p.name, what: `read floor: the same reads alone, ${availableParallelism()} threads in C (\`bench/read-floor.c\`)`, s: readFloor, ...ratios });
   rows.push({ tree: p.name, what: 'stat-only walk: `find -printf`', s: stat });
   rows.push({ tree: p.name, what: `byte-compare baseline: \`cmp\` × ${t.pairs} file pairs (1 run)`, s: cmp });
   rows.push({ tree: p.name, what: `byte-compare baseline: \`diff -rq\` × ${pairs.length} part pairs`, s: baseline });
@@ -235,6 +249,25 @@ function benchScale(p: BenchProject): void {
     run(cold);
     const s = measure(`report, ${n} copies`, cold);
     scaleRows.push({ copies: n, entries: t.entries, gb: t.bytes / 1e9, s });
+  }
+}
+
+/** Start-up: the CLI on the bundled example with and without V8's code cache, and Node's own start. */
+const startupRows: { what: string; on: Sample; off: Sample }[] = [];
+let nodeStart: Sample | undefined;
+function benchStartup(): void {
+  const bin = `node ${q(join(REPO, 'bin', 'stagefix.js'))}`;
+  // Each run is short and the machine noisy: three times the repetitions, at least eleven.
+  const reps = Math.max(REPS * 3, 11);
+  log('start-up (the bundled example)');
+  nodeStart = measure('node -e 0', 'node -e 0', reps);
+  const commands: [string, string][] = [
+    ['`stagefix --version`', `${bin} --version > /dev/null`],
+    ['`stagefix report --no-cache example`', `${bin} report --quiet --no-cache ${q(join(REPO, 'example'))} > /dev/null`],
+  ];
+  for (const [what, cmd] of commands) {
+    const [on, off] = measureInTurn([`${what}`, `${what}, no code cache`], [cmd, `STAGEFIX_CODE_CACHE=0 ${cmd}`], reps);
+    startupRows.push({ what, on, off });
   }
 }
 
@@ -274,6 +307,20 @@ function table(): string {
       ),
     );
   }
+  if (startupRows.length > 0 && nodeStart) {
+    const ms = (x: number): string => `${(x * 1000).toFixed(0)} ms`;
+    lines.push(
+      '',
+      `Start-up: the CLI on the bundled example (\`example/\`), with V8's code cache (\`npm run build\` writes it; src/cli/boot.ts) and without (\`STAGEFIX_CODE_CACHE=0\`), run in turn; Node's own start (\`node -e 0\`): ${ms(nodeStart.wallS)} wall, ${ms(nodeStart.cpuS)} CPU.`,
+      '',
+      '| command | wall | wall, no code cache | CPU | CPU, no code cache | wall saved | wall less Node\'s start, ÷ without cache |',
+      '|---|---:|---:|---:|---:|---:|---:|',
+      ...startupRows.map(
+        ({ what, on, off }) =>
+          `| ${what} | ${ms(on.wallS)} | ${ms(off.wallS)} | ${ms(on.cpuS)} | ${ms(off.cpuS)} | ${ms(off.wallS - on.wallS)} | ${((on.wallS - (nodeStart as Sample).wallS) / (off.wallS - (nodeStart as Sample).wallS)).toFixed(2)}× |`,
+      ),
+    );
+  }
   return lines.join('\n');
 }
 
@@ -296,10 +343,19 @@ for (const p of PROJECTS) if (ONLY.includes(p.name) || (p.name === 'copies' && O
 log('building stagefix');
 if (spawnSync('npm', ['run', 'build'], { cwd: REPO, stdio: ['ignore', 'ignore', 'inherit'] }).status !== 0) throw new Error('npm run build failed');
 const NATIVE = existsSync(join(REPO, 'dist', 'native', 'walk.node'));
+/** bench/read-floor.c, built with the system C compiler; undefined (the row is left out) without one. */
+const READ_FLOOR = ((): string | undefined => {
+  const out = join(WORK, 'read-floor');
+  const cc = spawnSync('cc', ['-O2', '-pthread', '-o', out, join(REPO, 'bench', 'read-floor.c')], { stdio: ['ignore', 'ignore', 'inherit'] });
+  if (cc.status === 0) return out;
+  log('no C compiler: the C read floor is left out');
+  return undefined;
+})();
 
 for (const p of PROJECTS) if (ONLY.includes(p.name)) benchTree(p);
 const copies = PROJECTS.find((p) => p.name === 'copies');
 if (copies && ONLY.includes('scale')) benchScale(copies);
+if (ONLY.includes('startup')) benchStartup();
 const text = table();
 process.stdout.write(`${text}\n`);
 if (WRITE) writeDoc(text);
