@@ -141,6 +141,8 @@ describe('the code cache (src/cli/boot.ts)', () => {
 
   it("the build's cache is used and answers as the bundle compiled from source", () => {
     const used = boot(join(BUNDLE, 'stagefix.cjs'), report);
+    // Also the order of the heap flag: the build's analyses set it, and V8 refuses a cache made under
+    // other flags, so 'used' means the launcher set it before compiling (without that, 'refused').
     expect(used.use).toBe('used');
     const fresh = boot(replica('fresh'), report);
     expect(fresh.use).toBe('none');
