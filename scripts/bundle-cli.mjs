@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Bundle the CLI into dist/bundle/ (run by `npm run build` after tsc): one script for `main`, one module
-// per worker thread (part scan, hashing, pyc fingerprints). Node then loads four files at start-up instead of about a hundred (measured: about
-// 0.1 s less per run, which the hook and CI pay on every build). The workers sit next to the bundle
+// per worker thread (part scan, hashing, pyc fingerprints). Node then loads a handful of files at
+// start-up instead of about a hundred (measured: about 0.1 s less per run, which the hook and CI pay on
+// every build). The workers sit next to the bundle
 // because `startWorker` (src/scan/hash-pool.ts) looks for `./<name>.js` beside the module that starts
 // them; without them it would fall back to a single thread.
 //

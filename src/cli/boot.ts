@@ -2,8 +2,8 @@
  * Start-up of the bundled CLI (bin/stagefix.js). The bundle (dist/bundle/stagefix.cjs) is a CommonJS
  * script so that it can be compiled with V8's code cache: the compiled code of every function a report
  * on the bundled example ran, which `npm run build` writes beside the bundle (scripts/code-cache.mjs).
- * A run then skips parsing and compiling those functions, which every run, the hook's included, paid
- * at start-up and again the first time each function ran.
+ * A run then skips parsing and compiling those functions, which every run paid at start-up and again
+ * the first time each function ran.
  *
  * V8 checks a cache only against its own version, its flags and the length of the source, and it does
  * not verify the bytes it deserialises. So the cache file carries its own check: a header naming the

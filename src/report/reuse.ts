@@ -50,9 +50,10 @@ export interface StoredReport {
 }
 
 /**
- * What names the running stagefix build: the status of the file this module was loaded from (the bundle,
- * `dist/bundle/stagefix.cjs`, or `dist/report/reuse.js`, both written anew by every build). Undefined when running from the
- * TypeScript sources, where an edited rule would not change it: no report is reused then.
+ * What names the running stagefix build: the status of the file this module was loaded from (the
+ * bundle, `dist/bundle/stagefix.cjs`, or `dist/report/reuse.js`, both written anew by every build).
+ * Undefined when running from the TypeScript sources, where an edited rule would not change it: no
+ * report is reused then.
  */
 export function codeIdentity(): string | undefined {
   const self = fileURLToPath(import.meta.url);
